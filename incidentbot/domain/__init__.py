@@ -1,0 +1,1 @@
+"""The pure core: models, rules and errors. Imports only the standard library."""

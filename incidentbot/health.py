@@ -1,0 +1,77 @@
+"""Readiness: named checks, each answering within a deadline, plus the draining flag.
+
+A probe never does expensive work: each check is a cheap query or reads state that a background
+task keeps fresh. Checks run concurrently, so one slow dependency cannot hide the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+__all__ = ["CheckFailedError", "CheckResult", "Readiness", "ReadinessReport"]
+
+
+class CheckFailedError(Exception):
+    """Raised by a check with a short, operator-facing reason."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    latency_ms: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    ready: bool
+    draining: bool
+    checks: tuple[CheckResult, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "status": "ready" if self.ready else ("draining" if self.draining else "not ready"),
+            "checks": {
+                c.name: {"ok": c.ok, "latency_ms": round(c.latency_ms, 2), "detail": c.detail} for c in self.checks
+            },
+            "failing": [c.name for c in self.checks if not c.ok],
+        }
+
+
+Check = Callable[[], Awaitable[str]]
+
+
+class Readiness:
+    """Collects the checks each component registers; the side server asks it for a report."""
+
+    def __init__(self, *, timeout: float = 1.0) -> None:
+        self._checks: dict[str, Check] = {}
+        self._timeout = timeout
+        self.draining = False
+        self.started = time.monotonic()
+
+    def add(self, name: str, check: Check) -> None:
+        """Register a check: a coroutine that returns a detail string or raises CheckFailedError."""
+        self._checks[name] = check
+
+    async def report(self) -> ReadinessReport:
+        results = await asyncio.gather(*(self._run(n, c) for n, c in self._checks.items()))
+        ready = not self.draining and bool(results) and all(r.ok for r in results)
+        return ReadinessReport(ready=ready, draining=self.draining, checks=tuple(results))
+
+    async def _run(self, name: str, check: Check) -> CheckResult:
+        start = time.perf_counter()
+        try:
+            detail = await asyncio.wait_for(check(), timeout=self._timeout)
+            ok = True
+        except CheckFailedError as exc:
+            ok, detail = False, str(exc)
+        except TimeoutError:
+            ok, detail = False, f"no answer within {self._timeout:g}s"
+        except Exception as exc:  # a probe must answer, whatever the check did
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        return CheckResult(name, ok, (time.perf_counter() - start) * 1000, detail)

@@ -1,0 +1,1 @@
+"""Timed work: APScheduler wiring and thin jobs that call service sweeps."""

@@ -1,0 +1,107 @@
+"""Every Prometheus metric, defined once with its help text, on a registry the app owns.
+
+A registry per ``Metrics`` instance (rather than prometheus_client's global one) lets tests and the
+demo run several daemons in one process without name clashes.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+
+from incidentbot import __version__
+
+__all__ = ["Metrics"]
+
+# Acks are sub-millisecond when healthy; the upper buckets show trouble before Slack's 3 s deadline.
+_ACK_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0)
+_WORK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.build_info = Info("incidentbot_build", "Version of incidentbot and of Python.", registry=r)
+        self.build_info.info({"version": __version__, "python": platform.python_version()})
+
+        self.socket_connected = Gauge(
+            "incidentbot_slack_socket_connected",
+            "1 while the Socket Mode WebSocket is open, else 0.",
+            registry=r,
+        )
+        self.socket_reconnects = Counter(
+            "incidentbot_slack_socket_reconnects",
+            "Socket Mode connections opened after the first.",
+            registry=r,
+        )
+        self.envelopes = Counter(
+            "incidentbot_slack_envelopes",
+            "Socket Mode envelopes received, by type (slash_commands, interactive, events_api).",
+            ["type"],
+            registry=r,
+        )
+        self.envelope_retries = Counter(
+            "incidentbot_slack_envelope_redeliveries",
+            "Envelopes Slack delivered again (retry_attempt > 0), by type.",
+            ["type"],
+            registry=r,
+        )
+        self.ack_latency = Histogram(
+            "incidentbot_slack_ack_latency_seconds",
+            "Time from receiving an envelope to sending its ack, by type.",
+            ["type"],
+            buckets=_ACK_BUCKETS,
+            registry=r,
+        )
+        self.api_calls = Counter(
+            "incidentbot_slack_api_calls", "Slack Web API calls made, by method.", ["method"], registry=r
+        )
+        self.api_errors = Counter(
+            "incidentbot_slack_api_errors",
+            "Slack Web API calls that failed, by method and Slack error code (or exception name).",
+            ["method", "error"],
+            registry=r,
+        )
+        self.rate_limit_retries = Counter(
+            "incidentbot_slack_rate_limit_retries",
+            "Slack Web API calls retried after HTTP 429 (honouring Retry-After), by method.",
+            ["method"],
+            registry=r,
+        )
+        self.handler_duration = Histogram(
+            "incidentbot_handler_duration_seconds",
+            "Time spent on the work behind an envelope, after its ack, by kind.",
+            ["kind"],
+            buckets=_WORK_BUCKETS,
+            registry=r,
+        )
+        self.handler_errors = Counter(
+            "incidentbot_handler_errors",
+            "Unexpected errors in handlers (the user got a generic apology), by kind.",
+            ["kind"],
+            registry=r,
+        )
+        self.db_pool_size = Gauge(
+            "incidentbot_db_pool_size", "PostgreSQL connections currently open in the pool.", registry=r
+        )
+        self.db_pool_in_use = Gauge(
+            "incidentbot_db_pool_in_use", "PostgreSQL connections currently lent out by the pool.", registry=r
+        )
+        self.db_pool_waiting = Gauge(
+            "incidentbot_db_pool_waiting", "Requests waiting for a PostgreSQL connection.", registry=r
+        )
+
+    def watch_pool(self, stats: Callable[[], dict[str, int]]) -> None:
+        """Read the pool's figures at scrape time rather than copying them on every change."""
+        self.db_pool_size.set_function(lambda: stats().get("pool_size", 0))
+        self.db_pool_in_use.set_function(lambda: stats().get("pool_size", 0) - stats().get("pool_available", 0))
+        self.db_pool_waiting.set_function(lambda: stats().get("requests_waiting", 0))
+
+    def watch_socket(self, connected: Callable[[], bool]) -> None:
+        self.socket_connected.set_function(lambda: 1.0 if connected() else 0.0)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

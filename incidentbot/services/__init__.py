@@ -1,0 +1,1 @@
+"""Use cases: own their transactions, then act through ports. Never import Slack."""

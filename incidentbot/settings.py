@@ -1,0 +1,292 @@
+"""Configuration: every setting declared once, read once, validated all at once.
+
+Only the CLI touches ``os.environ``; everything else receives a frozen :class:`Settings`. A bad
+environment raises one :class:`ConfigError` listing every problem, each naming the variable, what
+was wrong and what is expected, so an operator can fix them all in one go. Secrets never appear in
+a message or a ``repr``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+__all__ = ["SETTINGS", "ConfigError", "Secret", "Setting", "Settings", "default_data_dir"]
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or error messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem found, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Invalid(ValueError):
+    """A parser's complaint about one value; the caller adds the variable name."""
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("incidentbot", appauthor=False))
+
+
+def _token(prefix: str, kind: str) -> Callable[[str], Secret]:
+    def parse(raw: str) -> Secret:
+        if not raw.startswith(prefix):
+            shown = raw[:5] + "…" if len(raw) > 5 else "a value"
+            raise _Invalid(f"expected {kind} starting with '{prefix}', got {shown!r} (is it the other token?)")
+        if len(raw) <= len(prefix) or any(c.isspace() for c in raw):
+            raise _Invalid(f"expected {kind} starting with '{prefix}' with no spaces")
+        return Secret(raw)
+
+    return parse
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Invalid(f"expected an http(s) URL such as https://slack.com/api/, got {raw!r}")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _database_url(raw: str) -> Secret | None:
+    if raw == "":
+        return None
+    scheme = urlsplit(raw).scheme
+    if scheme not in ("postgresql", "postgres"):
+        raise _Invalid("expected a URL such as postgresql://user:password@host:5432/dbname, or leave it unset")
+    return Secret(raw)
+
+
+def _port(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _Invalid(f"expected a port number between 0 and 65535, got {raw!r}") from None
+    if not 0 <= value <= 65535:
+        raise _Invalid(f"expected a port number between 0 and 65535, got {value}")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _Invalid(f"expected a whole number of at least 1, got {raw!r}") from None
+    if value < 1:
+        raise _Invalid(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _Invalid(f"expected a number of seconds such as 25 or 2.5, got {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise _Invalid(f"expected a number of seconds greater than 0, got {raw!r}")
+    return value
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in allowed:
+            raise _Invalid(f"expected one of {', '.join(allowed)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _level(raw: str) -> str:
+    return _choice("debug", "info", "warning", "error")(raw).upper()
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, the field it fills, how to parse it, and its doc line."""
+
+    env: str
+    field: str
+    parse: Callable[[str], Any]
+    help: str
+    default: str | None = None
+    secret: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+SETTINGS: Final[tuple[Setting, ...]] = (
+    Setting(
+        "SLACK_BOT_TOKEN",
+        "slack_bot_token",
+        _token("xoxb-", "a bot token"),
+        "Bot token of the Slack app (OAuth & Permissions page).",
+        secret=True,
+    ),
+    Setting(
+        "SLACK_APP_TOKEN",
+        "slack_app_token",
+        _token("xapp-", "an app-level token"),
+        "App-level token with the connections:write scope, used to open the Socket Mode WebSocket.",
+        secret=True,
+    ),
+    Setting(
+        "SLACK_API_URL",
+        "slack_api_url",
+        _http_url,
+        "Base URL of Slack's Web API. Point it at the sandbox to run without Slack.",
+        default="https://slack.com/api/",
+    ),
+    Setting(
+        "SLACK_PING_INTERVAL_SECONDS",
+        "slack_ping_interval_seconds",
+        _seconds,
+        "How often the Socket Mode client pings Slack; a dead socket is noticed after a few intervals.",
+        default="10",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "database_url",
+        _database_url,
+        "PostgreSQL URL. Unset or empty: an embedded PostgreSQL is started in INCIDENTBOT_DATA_DIR.",
+        default="",
+        secret=True,
+    ),
+    Setting(
+        "DATABASE_POOL_SIZE",
+        "database_pool_size",
+        _positive_int,
+        "Largest number of PostgreSQL connections the daemon keeps open.",
+        default="10",
+    ),
+    Setting(
+        "INCIDENTBOT_DATA_DIR",
+        "data_dir",
+        _path,
+        "Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset "
+        "(default: the per-user data directory, e.g. ~/.local/share/incidentbot).",
+        default="",
+    ),
+    Setting("HTTP_HOST", "http_host", str, "Address of the health and metrics server.", default="0.0.0.0"),
+    Setting(
+        "HTTP_PORT",
+        "http_port",
+        _port,
+        "Port of the health and metrics server (/health, /ready, /metrics); 0 picks a free port.",
+        default="8080",
+    ),
+    Setting("LOG_LEVEL", "log_level", _level, "debug, info, warning or error.", default="info"),
+    Setting(
+        "LOG_FORMAT",
+        "log_format",
+        _choice("json", "text"),
+        "json (one JSON object per line) or text (for a terminal).",
+        default="json",
+    ),
+    Setting(
+        "SHUTDOWN_TIMEOUT_SECONDS",
+        "shutdown_timeout_seconds",
+        _seconds,
+        "On SIGTERM, how long in-flight work may run before it is cancelled.",
+        default="25",
+    ),
+)
+
+
+_SLACK_TOKENS = frozenset({"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The daemon's whole configuration, validated."""
+
+    slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_app_token: Secret = field(default_factory=lambda: Secret(""))
+    slack_api_url: str = "https://slack.com/api/"
+    slack_ping_interval_seconds: float = 10.0
+    database_url: Secret | None = None
+    database_pool_size: int = 10
+    data_dir: Path = Path()
+    http_host: str = "0.0.0.0"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    log_format: str = "json"
+    shutdown_timeout_seconds: float = 25.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, slack: bool = True) -> Settings:
+        """Build settings from environment variables, or raise ConfigError listing all problems.
+
+        ``slack=False`` skips the Slack tokens, for commands that only touch the database (``migrate``).
+        """
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for setting in SETTINGS:
+            if not slack and setting.env in _SLACK_TOKENS:
+                continue
+            raw = env.get(setting.env)
+            if raw is not None:
+                raw = raw.strip()
+            if raw is None or (raw == "" and setting.required):
+                if setting.required:
+                    problems.append(f"{setting.env} is not set: {setting.help}")
+                    continue
+                raw = setting.default or ""
+            try:
+                values[setting.field] = setting.parse(raw)
+            except _Invalid as exc:
+                problems.append(f"{setting.env}: {exc}")
+        if problems:
+            raise ConfigError(problems)
+        if values.get("data_dir") in (None, Path()):
+            values["data_dir"] = default_data_dir()
+        return cls(**values)
+
+    def redacted(self) -> dict[str, object]:
+        """The settings as a dict fit for a log line: secrets masked."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def secrets(self) -> list[str]:
+        """The raw secret values, so the log redactor can scrub them if they ever leak into a message."""
+        found = [v.reveal() for f in fields(self) if isinstance(v := getattr(self, f.name), Secret) and v.reveal()]
+        if self.database_url is not None:
+            password = urlsplit(self.database_url.reveal()).password
+            if password:
+                found.append(password)
+        return found

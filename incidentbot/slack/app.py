@@ -1,0 +1,39 @@
+"""build_app(): the bolt app with its middleware, error handler and every surface's listeners."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from incidentbot.slack.client import InstrumentedWebClient
+from incidentbot.slack.handlers import commands
+from incidentbot.slack.handlers.runner import HandlerDeps
+from incidentbot.slack.identity import SlackIdentity
+
+__all__ = ["build_app"]
+
+logger = logging.getLogger(__name__)
+
+
+def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: HandlerDeps) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        authorize=identity.authorizer(),
+        # Ack as soon as the listener returns; listeners return at once (work is deferred).
+        # bolt's default runner polls for the ack every 10 ms instead.
+        process_before_response=True,
+        # Socket Mode envelopes are not signed HTTP requests.
+        request_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        logger.error("unhandled error in bolt: %s: %s", type(error).__name__, error, exc_info=error)
+        return None
+
+    commands.register(app, deps)
+    return app

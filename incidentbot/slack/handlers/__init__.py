@@ -1,0 +1,1 @@
+"""Plain handler modules, one per Slack surface, each with a ``register(app, deps)``."""

@@ -1,0 +1,64 @@
+"""Deferred work behind an ack, and the one place where errors become messages for the user.
+
+Listeners ack first (no I/O), then hand the real work to :func:`run_deferred` under the task
+tracker, so Slack's 3-second deadline never depends on the database and shutdown can drain it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from incidentbot.domain.errors import UserFacingError
+from incidentbot.metrics import Metrics
+from incidentbot.tasks import TaskTracker
+
+__all__ = ["HandlerDeps", "Reply", "run_deferred"]
+
+logger = logging.getLogger(__name__)
+
+Reply = Callable[[dict[str, Any]], Awaitable[Any]]
+
+APOLOGY = (
+    "Sorry, something went wrong on my side and I could not finish that. Nothing was changed. "
+    "Please try again; if it keeps failing, give your admin this reference: `{ref}`."
+)
+
+
+@dataclass(frozen=True)
+class HandlerDeps:
+    """What handlers need from the rest of the daemon."""
+
+    tracker: TaskTracker
+    metrics: Metrics
+
+
+async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
+    try:
+        await reply(message)
+    except Exception:
+        logger.exception("could not send the reply to the user")
+
+
+async def _run(kind: str, work: Callable[[], Awaitable[None]], reply: Reply, metrics: Metrics) -> None:
+    start = time.perf_counter()
+    try:
+        await work()
+    except UserFacingError as exc:
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": exc.user_text})
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        metrics.handler_errors.labels(kind).inc()
+        logger.exception("handler %s failed (reference %s)", kind, ref)
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": APOLOGY.format(ref=ref)})
+    finally:
+        metrics.handler_duration.labels(kind).observe(time.perf_counter() - start)
+
+
+def run_deferred(deps: HandlerDeps, kind: str, work: Callable[[], Awaitable[None]], reply: Reply) -> None:
+    """Run ``work`` after the ack, tracked for shutdown; errors answer the user, never escape."""
+    deps.tracker.spawn(_run(kind, work, reply, deps.metrics), name=kind)

@@ -1,0 +1,1 @@
+"""The aiohttp side server: /health, /ready, /metrics."""

@@ -1,0 +1,1 @@
+DROP TABLE incidentbot_schema_info;

@@ -1,0 +1,80 @@
+"""Fixtures that run the real daemon against the Slack sandbox and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from incidentbot.demo.child import DaemonChild, daemon_env, free_port
+from incidentbot.sandbox import SandboxClient, SandboxServer
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    server = SandboxServer(host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def slack(sandbox: SandboxServer) -> AsyncIterator[SandboxClient]:
+    """The sandbox's control API: act as a user, read what users see."""
+    async with SandboxClient(sandbox.url) as client:
+        yield client
+
+
+DaemonFactory = Callable[..., Awaitable[DaemonChild]]
+
+
+@pytest.fixture
+async def start_daemon(tmp_path: Path) -> AsyncIterator[DaemonFactory]:
+    """Start `incidentbot run` processes; any still running at the end are stopped (and must exit 0)."""
+    started: list[DaemonChild] = []
+
+    async def start(
+        *,
+        sandbox: SandboxServer | None,
+        database_url: str | None,
+        extra: dict[str, str] | None = None,
+        args: tuple[str, ...] = ("run",),
+    ) -> DaemonChild:
+        env = daemon_env(sandbox=sandbox, database_url=database_url, port=free_port(), extra=extra)
+        daemon = DaemonChild(env, tmp_path / f"daemon-{len(started)}.log", args=args)
+        started.append(daemon)
+        return await daemon.start()
+
+    yield start
+    for daemon in started:
+        if daemon.alive():
+            code = await daemon.stop()
+            assert code == 0, daemon.log_text()[-3000:]
+
+
+@pytest.fixture
+async def daemon(start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str) -> DaemonChild:
+    """One ready daemon on a fresh database."""
+    process = await start_daemon(sandbox=sandbox, database_url=database_url)
+    await process.wait_ready()
+    return process
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10, interval: float = 0.05) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with its last value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last  # type: ignore[no-any-return]
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")

@@ -1,0 +1,102 @@
+from pathlib import Path
+
+import pytest
+
+from incidentbot.settings import SETTINGS, ConfigError, Secret, Settings
+
+GOOD = {"SLACK_BOT_TOKEN": "xoxb-123-456-abcdef", "SLACK_APP_TOKEN": "xapp-1-A1-2-abcdef"}
+
+
+def problems_of(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    return caught.value.problems
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    settings = Settings.from_env(GOOD)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url is None
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 8080)
+    assert settings.shutdown_timeout_seconds == 25
+    assert settings.log_format == "json"
+    assert settings.log_level == "INFO"
+    assert settings.data_dir.name == "incidentbot"
+
+
+def test_every_problem_is_reported_at_once_naming_the_variable() -> None:
+    problems = problems_of({"SLACK_APP_TOKEN": "xoxb-wrong-kind", "HTTP_PORT": "abc", "LOG_FORMAT": "xml"})
+    joined = "\n".join(problems)
+    assert len(problems) == 4
+    assert "SLACK_BOT_TOKEN is not set" in joined
+    assert "SLACK_APP_TOKEN: expected an app-level token starting with 'xapp-'" in joined
+    assert "HTTP_PORT: expected a port number between 0 and 65535, got 'abc'" in joined
+    assert "LOG_FORMAT: expected one of json, text, got 'xml'" in joined
+
+
+def test_a_token_never_appears_in_an_error_message() -> None:
+    secret_part = "SUPERSECRETVALUE123"
+    problems = problems_of({"SLACK_BOT_TOKEN": f"xapp-1-{secret_part}", "SLACK_APP_TOKEN": f"bogus{secret_part}"})
+    assert secret_part not in "\n".join(problems)
+
+
+def test_a_database_password_never_appears_in_repr_or_errors() -> None:
+    settings = Settings.from_env(GOOD | {"DATABASE_URL": "postgresql://bot:hunter2@db:5432/incidents"})
+    assert "hunter2" not in repr(settings)
+    assert "hunter2" in settings.secrets()
+    problems = problems_of(GOOD | {"DATABASE_URL": "mysql://bot:hunter2@db/x"})
+    assert "hunter2" not in "\n".join(problems)
+
+
+def test_secret_masks_itself() -> None:
+    secret = Secret("xoxb-abc")
+    assert "xoxb" not in repr(secret) and "xoxb" not in str(secret) and "xoxb" not in f"{secret}"
+    assert secret.reveal() == "xoxb-abc"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("HTTP_PORT", "70000", "between 0 and 65535"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "-1", "greater than 0"),
+        ("SHUTDOWN_TIMEOUT_SECONDS", "soon", "number of seconds"),
+        ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
+        ("DATABASE_POOL_SIZE", "0", "at least 1"),
+        ("LOG_LEVEL", "loud", "debug, info, warning, error"),
+        ("SLACK_PING_INTERVAL_SECONDS", "nan", "greater than 0"),
+    ],
+)
+def test_bad_values_say_what_is_expected(name: str, value: str, expected: str) -> None:
+    (problem,) = problems_of(GOOD | {name: value})
+    assert problem.startswith(f"{name}:") and expected in problem
+
+
+def test_values_are_parsed() -> None:
+    settings = Settings.from_env(
+        GOOD
+        | {
+            "SLACK_API_URL": "http://127.0.0.1:3000/api",
+            "HTTP_PORT": "0",
+            "LOG_LEVEL": "Debug",
+            "LOG_FORMAT": "TEXT",
+            "INCIDENTBOT_DATA_DIR": "/var/lib/ib",
+            "DATABASE_URL": "postgres://u@h/db",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:3000/api/"
+    assert settings.http_port == 0
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "text")
+    assert settings.data_dir == Path("/var/lib/ib")
+    assert settings.database_url is not None and settings.database_url.reveal() == "postgres://u@h/db"
+
+
+def test_database_only_commands_need_no_slack_tokens() -> None:
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db"}, slack=False)
+    assert settings.database_url is not None
+    with pytest.raises(ConfigError):
+        Settings.from_env({"DATABASE_URL": "postgresql://u@h/db"})
+
+
+def test_every_setting_fills_a_field() -> None:
+    fields = set(Settings.__dataclass_fields__)
+    assert {s.field for s in SETTINGS} == fields

@@ -1,0 +1,66 @@
+import asyncio
+
+import pytest
+
+from incidentbot.health import CheckFailedError, Readiness
+from incidentbot.tasks import TaskTracker, TrackerClosedError
+
+
+async def test_drain_lets_running_work_finish() -> None:
+    tracker = TaskTracker()
+    finished: list[str] = []
+
+    async def work() -> None:
+        await asyncio.sleep(0.05)
+        finished.append("done")
+
+    tracker.spawn(work(), name="w")
+    assert await tracker.drain(timeout=2) == 0
+    assert finished == ["done"]
+
+
+async def test_drain_cancels_what_outlives_the_budget_and_refuses_new_work() -> None:
+    tracker = TaskTracker()
+    tracker.spawn(asyncio.sleep(10), name="slow")
+    assert await tracker.drain(timeout=0.05) == 1
+    with pytest.raises(TrackerClosedError):
+        tracker.spawn(asyncio.sleep(0), name="late")
+
+
+async def test_readiness_names_each_failing_check() -> None:
+    readiness = Readiness(timeout=0.05)
+
+    async def ok() -> str:
+        return "fine"
+
+    async def down() -> str:
+        raise CheckFailedError("no database connection within 1s")
+
+    async def hangs() -> str:
+        await asyncio.sleep(1)
+        return "never"
+
+    readiness.add("slack_socket", ok)
+    readiness.add("database", down)
+    readiness.add("slack_auth", hangs)
+    report = (await readiness.report()).as_dict()
+    assert report["status"] == "not ready"
+    assert report["failing"] == ["database", "slack_auth"]
+    checks = report["checks"]
+    assert isinstance(checks, dict)
+    assert checks["database"]["detail"] == "no database connection within 1s"
+    assert checks["slack_auth"]["detail"].startswith("no answer within")
+    assert checks["slack_socket"]["ok"] is True
+
+
+async def test_draining_is_not_ready_even_when_checks_pass() -> None:
+    readiness = Readiness()
+
+    async def ok() -> str:
+        return "fine"
+
+    readiness.add("x", ok)
+    assert (await readiness.report()).ready
+    readiness.draining = True
+    report = await readiness.report()
+    assert not report.ready and report.as_dict()["status"] == "draining"
