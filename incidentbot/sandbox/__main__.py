@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 
 from .server import SandboxServer, serve
 
@@ -31,22 +32,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-token", help="fixed app-level token instead of a random one")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every call")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            serve(
-                args.host,
-                args.port,
-                ready=_announce,
-                ack_timeout=args.ack_timeout,
-                max_retries=args.max_retries,
-                trigger_ttl=args.trigger_ttl,
-                rate_limits=args.rate_limits,
-                bot_token=args.bot_token,
-                app_token=args.app_token,
-            )
-        )
+        asyncio.run(_run(args))
     return 0
+
+
+async def _run(args: argparse.Namespace) -> None:
+    """Serve until Ctrl-C or SIGTERM; either stops the server cleanly."""
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await serve(
+            args.host,
+            args.port,
+            ready=_announce,
+            ack_timeout=args.ack_timeout,
+            max_retries=args.max_retries,
+            trigger_ttl=args.trigger_ttl,
+            rate_limits=args.rate_limits,
+            bot_token=args.bot_token,
+            app_token=args.app_token,
+        )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 ENVELOPE_KINDS = ("slash_commands", "interactive", "events_api")
 MAX_LATENCIES_KEPT = 100_000
 MAX_TICKETS_KEPT = 1000
+CLOSE_TIMEOUT = 2.0  # seconds to wait for the client's half of a close handshake
 
 
 class NoSocketOpen(Exception):
@@ -137,7 +138,8 @@ class SocketHub:
         if ticket not in self.tickets:
             return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
         del self.tickets[ticket]
-        ws = web.WebSocketResponse(autoping=False)
+        # autoping off: pongs are answered by hand, so a "silent" socket can stop answering them.
+        ws = web.WebSocketResponse(autoping=False, timeout=CLOSE_TIMEOUT)
         transport = request.transport
         await ws.prepare(request)
         self._next_id += 1
@@ -163,7 +165,7 @@ class SocketHub:
                 elif msg.type == WSMsgType.PING and not conn.silent:
                     # slack_sdk pings with "sdk-ping-pong:<time>" and reads the time back from the pong.
                     await ws.pong(msg.data)
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:
             log.debug("socket %d ended abruptly", conn.id)
         finally:
             if conn in self.connections:
@@ -340,8 +342,7 @@ class SocketHub:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for conn in list(self.connections):
-            await conn.ws.close()
+        await asyncio.gather(*(conn.ws.close() for conn in self.connections), return_exceptions=True)
 
 
 def _percentile(ordered: list[float], pct: float) -> float:

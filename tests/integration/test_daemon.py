@@ -43,7 +43,9 @@ async def ephemerals_of(slack: SandboxClient, user: str) -> list[dict[str, Any]]
     return result
 
 
-async def test_help_round_trips_and_metrics_show_the_envelope(daemon: DaemonChild, slack: SandboxClient) -> None:
+async def test_help_round_trips_and_metrics_show_the_envelope(
+    daemon: DaemonChild, slack: SandboxClient, sandbox: SandboxServer
+) -> None:
     result = await slack.slash("help", user="U0ALICE", channel="C0GENERAL")
     assert result.get("acked") is True and result["attempts"] == 1, result
 
@@ -59,6 +61,10 @@ async def test_help_round_trips_and_metrics_show_the_envelope(daemon: DaemonChil
     assert metric(metrics, "incidentbot_slack_api_calls_total", method="auth.test") is not None
     assert (metric(metrics, "incidentbot_db_pool_size") or 0) >= 1
     assert 'incidentbot_build_info{python="' in metrics
+
+    log = daemon.log_text()
+    assert sandbox.bot_token not in log and sandbox.app_token not in log
+    assert any(line.get("command") == "/incident" and line.get("user") == "U0ALICE" for line in daemon.log_lines())
 
 
 async def test_health_and_ready_describe_themselves(daemon: DaemonChild) -> None:

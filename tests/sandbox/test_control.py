@@ -195,3 +195,13 @@ async def test_module_entry_point_prints_how_to_connect_and_stops_on_ctrl_c() ->
     assert "SLACK_BOT_TOKEN=xoxb-fixed" in lines[2] and "SLACK_APP_TOKEN=xapp-1-" in lines[3]
     process.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_module_entry_point_stops_cleanly_on_sigterm() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "incidentbot.sandbox", "--port", "0", stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert (await asyncio.wait_for(process.stdout.readline(), 10)).startswith(b"Slack sandbox running at")
+    process.terminate()
+    assert await asyncio.wait_for(process.wait(), 10) == 0

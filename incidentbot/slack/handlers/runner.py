@@ -46,17 +46,22 @@ async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
 
 async def _run(kind: str, work: Callable[[], Awaitable[None]], reply: Reply, metrics: Metrics) -> None:
     start = time.perf_counter()
+    outcome = "ok"
     try:
         await work()
     except UserFacingError as exc:
+        outcome = "refused"
         await _safe_reply(reply, {"response_type": "ephemeral", "text": exc.user_text})
     except Exception:
+        outcome = "error"
         ref = uuid.uuid4().hex[:8]
         metrics.handler_errors.labels(kind).inc()
         logger.exception("handler %s failed (reference %s)", kind, ref)
         await _safe_reply(reply, {"response_type": "ephemeral", "text": APOLOGY.format(ref=ref)})
     finally:
-        metrics.handler_duration.labels(kind).observe(time.perf_counter() - start)
+        elapsed = time.perf_counter() - start
+        metrics.handler_duration.labels(kind).observe(elapsed)
+        logger.info("%s %s in %.0f ms", kind, outcome, elapsed * 1000)
 
 
 def run_deferred(deps: HandlerDeps, kind: str, work: Callable[[], Awaitable[None]], reply: Reply) -> None:
