@@ -29,12 +29,16 @@ class CheckResult:
 @dataclass(frozen=True)
 class ReadinessReport:
     ready: bool
+    starting: bool
     draining: bool
     checks: tuple[CheckResult, ...]
 
     def as_dict(self) -> dict[str, object]:
+        status = (
+            "ready" if self.ready else "draining" if self.draining else "starting" if self.starting else "not ready"
+        )
         return {
-            "status": "ready" if self.ready else ("draining" if self.draining else "not ready"),
+            "status": status,
             "checks": {
                 c.name: {"ok": c.ok, "latency_ms": round(c.latency_ms, 2), "detail": c.detail} for c in self.checks
             },
@@ -51,17 +55,20 @@ class Readiness:
     def __init__(self, *, timeout: float = 1.0) -> None:
         self._checks: dict[str, Check] = {}
         self._timeout = timeout
+        # Not ready until start-up has registered every check: a partial list could pass too early.
+        self.starting = True
         self.draining = False
-        self.started = time.monotonic()
 
     def add(self, name: str, check: Check) -> None:
         """Register a check: a coroutine that returns a detail string or raises CheckFailedError."""
         self._checks[name] = check
 
     async def report(self) -> ReadinessReport:
-        results = await asyncio.gather(*(self._run(n, c) for n, c in self._checks.items()))
-        ready = not self.draining and bool(results) and all(r.ok for r in results)
-        return ReadinessReport(ready=ready, draining=self.draining, checks=tuple(results))
+        # Decide "starting" before awaiting the checks: start-up may finish (and add checks) meanwhile.
+        starting = self.starting
+        results = await asyncio.gather(*(self._run(n, c) for n, c in list(self._checks.items())))
+        ready = not starting and not self.draining and all(r.ok for r in results)
+        return ReadinessReport(ready=ready, starting=starting, draining=self.draining, checks=tuple(results))
 
     async def _run(self, name: str, check: Check) -> CheckResult:
         start = time.perf_counter()

@@ -157,6 +157,7 @@ async def _start(
     scheduler.every(AUTH_REFRESH_SECONDS, identity.refresh, name="slack-auth-refresh")
     scheduler.start()
     stack.callback(scheduler.stop)
+    readiness.starting = False
     return scheduler, socket
 
 

@@ -43,6 +43,7 @@ async def test_readiness_names_each_failing_check() -> None:
     readiness.add("slack_socket", ok)
     readiness.add("database", down)
     readiness.add("slack_auth", hangs)
+    readiness.starting = False
     report = (await readiness.report()).as_dict()
     assert report["status"] == "not ready"
     assert report["failing"] == ["database", "slack_auth"]
@@ -60,7 +61,27 @@ async def test_draining_is_not_ready_even_when_checks_pass() -> None:
         return "fine"
 
     readiness.add("x", ok)
+    assert (await readiness.report()).as_dict()["status"] == "starting"  # until start-up says it is done
+    readiness.starting = False
     assert (await readiness.report()).ready
     readiness.draining = True
     report = await readiness.report()
     assert not report.ready and report.as_dict()["status"] == "draining"
+
+
+async def test_a_probe_that_began_during_start_up_does_not_report_ready() -> None:
+    """Start-up can finish while a probe waits on a slow check; that probe saw an incomplete list."""
+    readiness = Readiness()
+
+    async def slow() -> str:
+        await asyncio.sleep(0.05)
+        return "fine"
+
+    readiness.add("database", slow)
+    probe = asyncio.create_task(readiness.report())
+    await asyncio.sleep(0.01)
+    readiness.add("slack_socket", slow)
+    readiness.starting = False
+    report = await probe
+    assert not report.ready and report.as_dict()["status"] == "starting"
+    assert (await readiness.report()).ready
