@@ -140,8 +140,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         print(f"Act as a user through its control API, e.g.:\n  curl -s {server.url}_sandbox/ | python -m json.tool")
         print("See docs/SANDBOX.md. Ctrl-C stops it.", flush=True)
 
+    options = {"rate_limits": args.rate_limits, "bot_token": args.bot_token, "app_token": args.app_token}
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port, ready=ready))
+        asyncio.run(serve(args.host, args.port, ready=ready, **options))
     return 0
 
 
@@ -199,12 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0 picks one)")
+    p.add_argument("--rate-limits", action="store_true", help="enforce Slack's per-method rate limits (HTTP 429)")
+    p.add_argument("--bot-token", metavar="XOXB", help="use this bot token instead of a random one")
+    p.add_argument("--app-token", metavar="XAPP", help="use this app-level token instead of a random one")
     p.set_defaults(func=cmd_sandbox)
     p = sub.add_parser(
         "demo",
         help="see the bot work end to end, with no Slack workspace and no database",
         description="Start the Slack sandbox, an embedded PostgreSQL and the real daemon, play a scripted\n"
-        "session through the sandbox as a user would, print what each person sees, then stop it all.",
+        "session through the sandbox as a user would, print what each person sees, then stop it all.\n"
+        "Needs no Slack workspace and no database; exits 0 when every step showed what it should.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--keep-logs", action="store_true", help="print where the daemon's log was kept")

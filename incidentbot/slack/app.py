@@ -18,7 +18,21 @@ __all__ = ["build_app"]
 logger = logging.getLogger(__name__)
 
 
+class _DropKnownStartupWarnings(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment by itself, then warns that the client and our
+    ``authorize`` take precedence over it. Both are what we intend; the warnings would only alarm."""
+
+    NOISE = ("`token` will be unused", "`token` (or SLACK_BOT_TOKEN env variable) will be ignored")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in self.NOISE)
+
+
 def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: HandlerDeps) -> AsyncApp:
+    bolt_logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _DropKnownStartupWarnings) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropKnownStartupWarnings())
     app = AsyncApp(
         client=client,
         authorize=identity.authorizer(),
@@ -27,7 +41,7 @@ def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: H
         process_before_response=True,
         # Socket Mode envelopes are not signed HTTP requests.
         request_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
+        logger=bolt_logger,
     )
 
     @app.error
