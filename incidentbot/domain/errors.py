@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["UserFacingError"]
+__all__ = ["InvalidInputError", "InvalidTransitionError", "NotFoundError", "PermissionDeniedError", "UserFacingError"]
 
 
 class UserFacingError(Exception):
@@ -10,4 +10,24 @@ class UserFacingError(Exception):
 
     def __init__(self, user_text: str) -> None:
         self.user_text = user_text
+        super().__init__(user_text)
+
+
+class InvalidInputError(UserFacingError):
+    """What was typed cannot be used; the text says what to type instead."""
+
+
+class NotFoundError(UserFacingError):
+    """The incident (or user, or template) referred to does not exist."""
+
+
+class InvalidTransitionError(UserFacingError):
+    """The incident cannot move to that state from where it is."""
+
+
+class PermissionDeniedError(UserFacingError):
+    """The actor may not do this; the text says who can."""
+
+    def __init__(self, user_text: str, *, action: str) -> None:
+        self.action = action
         super().__init__(user_text)

@@ -64,6 +64,7 @@ class Sandbox:
             max_retries=config.max_retries,
             disconnect_delay=config.disconnect_delay,
             max_connections=config.max_connections,
+            faults=self.faults,
         )
 
     def reset(self) -> None:

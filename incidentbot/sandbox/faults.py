@@ -10,6 +10,8 @@ from .models import Json
 
 RESPONSE_URL = "response_url"
 ANY_METHOD = "*"
+# Not a Web API method: the next acks arriving on the socket are lost in transit, so Slack redelivers.
+LOST_ACK = "socket_ack"
 
 
 @dataclass
@@ -57,7 +59,7 @@ def parse_fault(body: Json) -> Fault:
     """A fault from control-API JSON, refusing anything that could not be meant."""
     method = body.get("method")
     if not isinstance(method, str) or not method:
-        raise BadRequest("fault needs 'method': a Web API method, 'response_url' or '*'")
+        raise BadRequest("fault needs 'method': a Web API method, 'response_url', 'socket_ack' or '*'")
     status = _optional_int(body, "status")
     if status is not None and not (status == 429 or 400 <= status <= 599):
         raise BadRequest(f"fault 'status' must be 429 or another 4xx/5xx code, not {status}")
@@ -70,7 +72,7 @@ def parse_fault(body: Json) -> Fault:
     times = _optional_int(body, "times")
     if times is not None and times < 0:
         raise BadRequest("fault 'times' must be >= 0 (0 means every call)")
-    if status is None and error is None and delay is None:
+    if status is None and error is None and delay is None and method != LOST_ACK:
         raise BadRequest("fault needs at least one of 'status', 'error' or 'delay'")
     return Fault(
         method=method,
@@ -106,7 +108,7 @@ class FaultInjector:
     def take(self, target: str) -> Fault | None:
         """Use up one application of the fault for `target` (a method name or 'response_url')."""
         for fault in self.faults:
-            wildcard = fault.method == ANY_METHOD and target != RESPONSE_URL
+            wildcard = fault.method == ANY_METHOD and target not in (RESPONSE_URL, LOST_ACK)
             if (fault.method == target or wildcard) and not fault.exhausted:
                 fault.used += 1
                 return fault

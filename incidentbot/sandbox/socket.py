@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .faults import LOST_ACK, FaultInjector
 from .ids import IdFactory
 from .models import Json
 
@@ -96,6 +97,7 @@ class SocketHub:
         max_retries: int,
         disconnect_delay: float,
         max_connections: int,
+        faults: FaultInjector | None = None,
     ) -> None:
         self.app_id = app_id
         self.ids = ids
@@ -103,6 +105,7 @@ class SocketHub:
         self.max_retries = max_retries
         self.disconnect_delay = disconnect_delay
         self.max_connections = max_connections
+        self.faults = faults or FaultInjector()
         self.tickets: dict[str, None] = {}  # insertion-ordered, so the oldest can be dropped
         self.connections: list[Connection] = []
         self.pending: dict[str, Delivery] = {}
@@ -186,6 +189,9 @@ class SocketHub:
         delivery = self.pending.get(envelope_id)
         if delivery is None or delivery.result.done():
             self.late_acks += 1
+            return
+        if self.faults.take(LOST_ACK) is not None:
+            log.info("ack of %s lost in transit (fault); it will be redelivered", envelope_id)
             return
         ack_ms = (received - delivery.sent_at.get(envelope_id, received)) * 1000
         payload = message.get("payload")

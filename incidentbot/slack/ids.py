@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["SlashCommand", "SubCommand"]
+__all__ = ["ActionId", "BlockId", "CallbackId", "SlashCommand", "SubCommand"]
 
 
 class SlashCommand(StrEnum):
@@ -13,4 +13,56 @@ class SlashCommand(StrEnum):
 
 
 class SubCommand(StrEnum):
+    DECLARE = "declare"
+    STATUS = "status"
+    UPDATE = "update"
+    SEVERITY = "severity"
+    COMMANDER = "commander"
+    ROLE = "role"
+    NOTE = "note"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    TIMELINE = "timeline"
+    INFO = "info"
+    LIST = "list"
     HELP = "help"
+
+
+class CallbackId(StrEnum):
+    """Modal ``callback_id``s."""
+
+    DECLARE = "incident_declare"
+    UPDATE = "incident_update"
+    SEVERITY = "incident_severity"
+    RESOLVE = "incident_resolve"
+
+
+class ActionId(StrEnum):
+    """``action_id``s of buttons and interactive inputs. Button values carry the incident id."""
+
+    SUMMARY_UPDATE = "summary_post_update"
+    SUMMARY_SEVERITY = "summary_change_severity"
+    SUMMARY_RESOLVE = "summary_resolve"
+    TEMPLATE = "declare_template"
+    TITLE = "title"
+    SEVERITY = "severity"
+    SERVICE = "service"
+    DESCRIPTION = "description"
+    COMMANDER = "commander"
+    UPDATE_TEXT = "update_text"
+    STATUS = "status"
+    RESOLUTION = "resolution"
+
+
+class BlockId(StrEnum):
+    """``block_id``s of modal inputs, so submissions and validation errors name the same blocks."""
+
+    TEMPLATE = "template"
+    TITLE = "title"
+    SEVERITY = "severity"
+    SERVICE = "service"
+    DESCRIPTION = "description"
+    COMMANDER = "commander"
+    UPDATE_TEXT = "update_text"
+    STATUS = "status"
+    RESOLUTION = "resolution"

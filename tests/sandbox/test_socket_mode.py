@@ -186,3 +186,20 @@ async def test_not_waiting_returns_at_once_and_still_applies_the_ack(
     await sock.ack(envelope, {"text": "later"})
     shown = await eventually(lambda: control.ephemerals("U0ERIN"))
     assert shown[0]["text"] == "later"
+
+
+async def test_a_lost_ack_makes_slack_deliver_the_same_payload_again(
+    open_socket: SocketFactory, control: SandboxClient
+) -> None:
+    sock = await open_socket()
+    await control.fault("socket_ack", times=2)
+    pending = asyncio.create_task(control.slash("x"))
+    seen = []
+    for _ in range(3):
+        envelope = await sock.receive()
+        seen.append(envelope)
+        await sock.ack(envelope)  # the first two acks vanish in transit
+    result = await pending
+    assert result["acked"] is True and result["attempts"] == 3
+    assert [e.get("retry_attempt") for e in seen] == [None, 1, 2]
+    assert len({e["payload"]["trigger_id"] for e in seen}) == 1

@@ -1,0 +1,168 @@
+"""The rules: who may do what, which states follow which, where news goes, how channels are named."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from incidentbot.domain.errors import InvalidInputError, InvalidTransitionError, PermissionDeniedError
+from incidentbot.domain.models import Incident, Severity, Status
+
+__all__ = [
+    "DM_THROTTLE",
+    "MAX_TITLE_LENGTH",
+    "Action",
+    "Route",
+    "RoutingConfig",
+    "authorize",
+    "channel_name",
+    "check_transition",
+    "clean_text",
+    "dm_allowed",
+    "parse_severity",
+    "parse_status",
+    "route_for",
+    "validate_title",
+]
+
+MAX_TITLE_LENGTH = 100
+MAX_TEXT_LENGTH = 3000
+MAX_CHANNEL_NAME = 80
+DM_THROTTLE = timedelta(minutes=5)
+
+
+class Action(enum.StrEnum):
+    """Things people do to an incident. Commander-only ones are marked in ``_COMMANDER_ONLY``."""
+
+    STATUS = "change the status"
+    UPDATE = "post an update"
+    SEVERITY = "change the severity"
+    COMMANDER = "hand off the commander role"
+    ROLE = "assign a role"
+    NOTE = "add a note"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+
+
+_COMMANDER_ONLY = frozenset({Action.STATUS, Action.SEVERITY, Action.ROLE, Action.RESOLVE, Action.REOPEN})
+
+
+def authorize(action: Action, *, actor: str, incident: Incident, admins: Collection[str]) -> None:
+    """Raise PermissionDeniedError, naming who can, unless ``actor`` may do ``action`` now."""
+    if actor in admins:
+        return
+    commander = incident.commander_id
+    if action is Action.COMMANDER:
+        if commander is None or actor == commander:
+            return
+    elif action not in _COMMANDER_ONLY or actor == commander:
+        return
+    who = f"the incident commander (<@{commander}>)" if commander else "the incident commander"
+    raise PermissionDeniedError(
+        f"Only {who} or an incident admin can {action.value} on {incident.reference}.", action=action.name.lower()
+    )
+
+
+def check_transition(current: Status, new: Status) -> None:
+    """Forward, skipping states if need be; never back (reopen is its own action)."""
+    if new is current:
+        raise InvalidTransitionError(f"The incident is already *{current.value}*.")
+    if current is Status.RESOLVED:
+        raise InvalidTransitionError("The incident is resolved. Use `/incident reopen` first.")
+    if new is Status.DECLARED or new.order < current.order:
+        raise InvalidTransitionError(
+            f"An incident cannot go back from *{current.value}* to *{new.value}*. "
+            f"Next states: {', '.join(s.value for s in Status if s.order > current.order)}."
+        )
+
+
+def parse_severity(text: str) -> Severity:
+    cleaned = clean_text(text).upper()
+    try:
+        return Severity(cleaned)
+    except ValueError:
+        shown = cleaned[:10] or "nothing"
+        raise InvalidInputError(f"`{shown}` is not a severity. Use P1, P2, P3 or P4 (P1 is the most severe).") from None
+
+
+def parse_status(text: str) -> Status:
+    cleaned = clean_text(text).lower()
+    try:
+        return Status(cleaned)
+    except ValueError:
+        choices = ", ".join(s.value for s in Status if s is not Status.DECLARED)
+        raise InvalidInputError(f"`{cleaned[:20] or 'nothing'}` is not a status. Use one of: {choices}.") from None
+
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Drop invisible and control characters; keep what a person meant to type."""
+    text = unicodedata.normalize("NFC", text or "")
+    return _CONTROL.sub("", _INVISIBLE.sub("", text)).strip()
+
+
+def validate_title(text: str) -> str:
+    title = " ".join(clean_text(text).split())
+    if not title:
+        raise InvalidInputError("An incident needs a title, e.g. `/incident declare P2 Checkout errors`.")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInputError(
+            f"That title is {len(title)} characters; keep it to {MAX_TITLE_LENGTH} and put details in the description."
+        )
+    return title
+
+
+def validate_text(text: str, *, what: str) -> str:
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise InvalidInputError(f"The {what} is empty. Type it after the command.")
+    if len(cleaned) > MAX_TEXT_LENGTH:
+        raise InvalidInputError(f"That {what} is {len(cleaned)} characters; keep it under {MAX_TEXT_LENGTH}.")
+    return cleaned
+
+
+def _slug(title: str, budget: int) -> str:
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:budget].rstrip("-")
+
+
+def channel_name(*, day: date, number: int, title: str, attempt: int = 0) -> str:
+    """``inc-YYYYMMDD-N-slug``, valid under Slack's rules for any title; ``attempt`` adds a suffix after name_taken."""
+    base = f"inc-{day:%Y%m%d}-{number}"
+    suffix = f"-{attempt + 1}" if attempt else ""
+    budget = MAX_CHANNEL_NAME - len(base) - len(suffix) - 1
+    slug = _slug(title, budget)
+    return f"{base}-{slug}{suffix}" if slug else f"{base}{suffix}"
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    notify_channels: Mapping[Severity, Sequence[str]]
+    p1_users: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where news of an incident goes besides its own channel."""
+
+    channels: tuple[str, ...]
+    dm_users: tuple[str, ...]
+
+
+def route_for(severity: Severity, config: RoutingConfig) -> Route:
+    channels = tuple(dict.fromkeys(config.notify_channels.get(severity, ())))
+    users = tuple(dict.fromkeys(config.p1_users)) if severity is Severity.P1 else ()
+    return Route(channels=channels, dm_users=users)
+
+
+def dm_allowed(last_sent: datetime | None, now: datetime) -> bool:
+    """At most one DM per person per incident in DM_THROTTLE."""
+    return last_sent is None or now - last_sent >= DM_THROTTLE
