@@ -146,6 +146,24 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    settings = _load_settings(_environment(args.env_file), slack=False)
+    from incidentbot.admin import templates
+
+    if args.action == "add":
+        return templates.add(
+            settings,
+            name=args.name,
+            title=args.title,
+            severity=args.severity,
+            service=args.service,
+            description=args.description,
+        )
+    if args.action == "remove":
+        return templates.remove(settings, name=args.name)
+    return templates.list_all(settings)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from incidentbot.demo import run_demo
 
@@ -191,6 +209,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--database-only", action="store_true", help="check only what `migrate` needs")
     p.set_defaults(func=cmd_check_config)
+    p = add(
+        "templates",
+        "list, add or remove incident templates",
+        "Incident templates prefill the declare modal's title, severity and service. A handful of\n"
+        "common ones (database outage, API degradation, security incident…) come with the database.\n\n"
+        "  incidentbot templates list\n"
+        '  incidentbot templates add "Payments down" --title "Payments failing" --severity P1 --service payments\n'
+        '  incidentbot templates remove "Payments down"',
+    )
+    actions = p.add_subparsers(dest="action", metavar="<action>")
+    actions.add_parser("list", help="list the templates")
+    add_p = actions.add_parser("add", help="add a template (or replace one of the same name)")
+    add_p.add_argument("name", help="the name shown in the template picker")
+    add_p.add_argument("--title", required=True, help="incident title it prefills (at most 100 characters)")
+    add_p.add_argument("--severity", default="P3", help="P1, P2, P3 or P4 (default P3)")
+    add_p.add_argument("--service", help="service it prefills (one of SERVICES)")
+    add_p.add_argument("--description", default="", help="description it prefills")
+    remove_p = actions.add_parser("remove", help="remove a template")
+    remove_p.add_argument("name", help="the template's name")
+    p.set_defaults(func=cmd_templates)
     p = sub.add_parser(
         "sandbox",
         help="run a local fake Slack to try the bot without a workspace",

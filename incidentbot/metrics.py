@@ -71,19 +71,6 @@ class Metrics:
             ["method"],
             registry=r,
         )
-        self.handler_duration = Histogram(
-            "incidentbot_handler_duration_seconds",
-            "Time spent on the work behind an envelope, after its ack, by kind.",
-            ["kind"],
-            buckets=_WORK_BUCKETS,
-            registry=r,
-        )
-        self.handler_errors = Counter(
-            "incidentbot_handler_errors",
-            "Unexpected errors in handlers (the user got a generic apology), by kind.",
-            ["kind"],
-            registry=r,
-        )
         self.db_pool_size = Gauge(
             "incidentbot_db_pool_size", "PostgreSQL connections currently open in the pool.", registry=r
         )
@@ -92,6 +79,51 @@ class Metrics:
         )
         self.db_pool_waiting = Gauge(
             "incidentbot_db_pool_waiting", "Requests waiting for a PostgreSQL connection.", registry=r
+        )
+
+        self.incidents_declared = Counter(
+            "incidentbot_incidents_declared",
+            "Incidents declared, by severity at declaration.",
+            ["severity"],
+            registry=r,
+        )
+        self.open_incidents = Gauge(
+            "incidentbot_open_incidents",
+            "Open incidents by severity and status (refreshed after each change and every 30 s).",
+            ["severity", "status"],
+            registry=r,
+        )
+        self.commands = Counter(
+            "incidentbot_commands",
+            "Slash sub-commands, buttons and modal submissions handled, by name and outcome "
+            "(ok, refused, denied, duplicate, error).",
+            ["command", "outcome"],
+            registry=r,
+        )
+        self.command_duration = Histogram(
+            "incidentbot_command_duration_seconds",
+            "Time to carry out a command after its ack, by name.",
+            ["command"],
+            buckets=_WORK_BUCKETS,
+            registry=r,
+        )
+        self.permission_denials = Counter(
+            "incidentbot_permission_denials",
+            "Actions refused for lack of permission, by action.",
+            ["action"],
+            registry=r,
+        )
+        self.duplicates_suppressed = Counter(
+            "incidentbot_duplicates_suppressed",
+            "Redelivered or repeated requests that changed nothing, by kind.",
+            ["kind"],
+            registry=r,
+        )
+        self.notifications = Counter(
+            "incidentbot_notifications",
+            "Announcements and DMs, by kind (announcement, dm) and status (sent, failed, throttled).",
+            ["kind", "status"],
+            registry=r,
         )
 
     def watch_pool(self, stats: Callable[[], dict[str, int]]) -> None:

@@ -8,7 +8,9 @@ a message or a ``repr``.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -135,6 +137,61 @@ def _path(raw: str) -> Path:
     return Path(raw).expanduser()
 
 
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def _id_list(pattern: re.Pattern[str], kind: str, example: str) -> Callable[[str], tuple[str, ...]]:
+    def parse(raw: str) -> tuple[str, ...]:
+        items = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+        bad = [i for i in items if not pattern.match(i)]
+        if bad:
+            shown = ", ".join(repr(b) for b in bad[:3])
+            raise _Invalid(
+                f"expected comma-separated Slack {kind} IDs such as {example}, got {shown}"
+                f" (copy the ID from the {kind}'s profile or details in Slack)"
+            )
+        return items
+
+    return parse
+
+
+_user_ids = _id_list(_USER_ID, "user", "U012ABCDEF")
+_channel_ids = _id_list(_CHANNEL_ID, "channel", "C012ABCDEF")
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+    bad = [i for i in items if len(i) > 75]
+    if bad:
+        raise _Invalid(f"expected comma-separated service names of at most 75 characters, got {bad[0][:20]!r}…")
+    return items
+
+
+def _severity(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in ("P1", "P2", "P3", "P4"):
+        raise _Invalid(f"expected P1, P2, P3 or P4, got {raw!r}")
+    return value
+
+
+def _service_owners(raw: str) -> dict[str, tuple[str, ...]]:
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f'expected a JSON object such as {{"checkout": ["U012ABCDEF"]}}: {exc.msg}') from None
+    if not isinstance(data, dict):
+        raise _Invalid('expected a JSON object such as {"checkout": ["U012ABCDEF"]}')
+    owners: dict[str, tuple[str, ...]] = {}
+    for service, users in data.items():
+        if not isinstance(users, list) or not all(isinstance(u, str) and _USER_ID.match(u) for u in users):
+            raise _Invalid(f'owners of {service!r} must be a list of Slack user IDs such as ["U012ABCDEF"]')
+        owners[str(service)] = tuple(users)
+    return owners
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: its name, the field it fills, how to parse it, and its doc line."""
@@ -226,6 +283,59 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "On SIGTERM, how long in-flight work may run before it is cancelled.",
         default="25",
     ),
+    Setting(
+        "SERVICES",
+        "services",
+        _names,
+        "Comma-separated services offered in the declare modal, e.g. checkout,payments,search.",
+        default="",
+    ),
+    Setting(
+        "SERVICE_OWNERS",
+        "service_owners",
+        _service_owners,
+        'JSON map of service to the user IDs invited to its incidents, e.g. {"checkout": ["U012ABCDEF"]}.',
+        default="",
+    ),
+    Setting(
+        "DEFAULT_SEVERITY", "default_severity", _severity, "Severity of a declaration that names none.", default="P3"
+    ),
+    Setting(
+        "NOTIFY_CHANNELS_P1",
+        "notify_channels_p1",
+        _channel_ids,
+        "Channel IDs where P1 declarations, escalations and resolutions are announced.",
+        default="",
+    ),
+    Setting("NOTIFY_CHANNELS_P2", "notify_channels_p2", _channel_ids, "Channel IDs for P2 announcements.", default=""),
+    Setting(
+        "NOTIFY_CHANNELS_P3",
+        "notify_channels_p3",
+        _channel_ids,
+        "Channel IDs for P3 announcements (default: the incident channel only).",
+        default="",
+    ),
+    Setting(
+        "NOTIFY_CHANNELS_P4",
+        "notify_channels_p4",
+        _channel_ids,
+        "Channel IDs for P4 announcements (default: the incident channel only).",
+        default="",
+    ),
+    Setting(
+        "P1_USERS",
+        "p1_users",
+        _user_ids,
+        "User IDs paged by DM for every P1 (at most one DM per person per incident in 5 minutes).",
+        default="",
+    ),
+    Setting(
+        "INCIDENT_ADMINS",
+        "incident_admins",
+        _user_ids,
+        "User IDs who may do everything, in every incident (commander-only actions included).",
+        default="",
+    ),
 )
 
 
@@ -248,6 +358,15 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
+    services: tuple[str, ...] = ()
+    service_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_severity: str = "P3"
+    notify_channels_p1: tuple[str, ...] = ()
+    notify_channels_p2: tuple[str, ...] = ()
+    notify_channels_p3: tuple[str, ...] = ()
+    notify_channels_p4: tuple[str, ...] = ()
+    p1_users: tuple[str, ...] = ()
+    incident_admins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, slack: bool = True) -> Settings:
@@ -272,6 +391,13 @@ class Settings:
                 values[setting.field] = setting.parse(raw)
             except _Invalid as exc:
                 problems.append(f"{setting.env}: {exc}")
+        owners = values.get("service_owners") or {}
+        services = values.get("services") or ()
+        unknown = [s for s in owners if services and s not in services]
+        if unknown:
+            problems.append(
+                f"SERVICE_OWNERS: {', '.join(repr(u) for u in unknown)} not in SERVICES ({', '.join(services)})"
+            )
         if problems:
             raise ConfigError(problems)
         if values.get("data_dir") in (None, Path()):

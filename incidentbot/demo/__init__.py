@@ -7,18 +7,16 @@ what each of them sees.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shutil
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from incidentbot.demo.child import DaemonChild, DaemonError, daemon_env, free_port
-from incidentbot.demo.render import render_message
-from incidentbot.sandbox import SandboxClient, SandboxServer
+from incidentbot.demo.script import DEMO_SETTINGS, play
+from incidentbot.demo.workspace import StepFailedError, Workspace
+from incidentbot.sandbox import SandboxClient, SandboxControlError, SandboxServer
 
 __all__ = ["run_demo"]
 
@@ -40,46 +38,16 @@ async def _workdir(keep: bool) -> AsyncIterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _show(who: str, where: str, messages: list[dict[str, Any]]) -> None:
-    _say(f"  {who} sees in {where}:")
-    for message in messages:
-        _say(render_message(message))
-    _say()
-
-
-async def _play(client: SandboxClient) -> bool:
-    """The scripted session. Returns whether everything the user should see arrived."""
-    _say("▶ alice types `/incident help` in #general")
-    result = await client.slash("help", user="U0ALICE", channel="C0GENERAL")
-    if not result.get("acked"):
-        _say(f"  ✗ Slack would have shown alice an error: {result.get('error')}")
-        return False
-    _say(f"  acked in {result['ack_ms']:.1f} ms")
-    replies = await _wait_for_ephemeral(client, "U0ALICE")
-    if not replies:
-        _say("  ✗ no answer reached alice")
-        return False
-    _show("alice (only visible to you)", "#general", replies[-1:])
-    return True
-
-
-async def _wait_for_ephemeral(client: SandboxClient, user: str, timeout: float = 10) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found: list[dict[str, Any]] = await client.ephemerals(user)
-        if found:
-            return found
-        await asyncio.sleep(0.05)
-    return []
-
-
 async def run_demo(*, keep_logs: bool = False) -> int:
     """Play the demo; 0 when every step showed what it should."""
     async with _workdir(keep_logs) as workdir:
         server = SandboxServer(host="127.0.0.1", port=0)
         await server.start()
         env = daemon_env(
-            sandbox=server, database_url=None, port=free_port(), extra={"INCIDENTBOT_DATA_DIR": str(workdir / "data")}
+            sandbox=server,
+            database_url=None,
+            port=free_port(),
+            extra={"INCIDENTBOT_DATA_DIR": str(workdir / "data"), **DEMO_SETTINGS},
         )
         daemon = DaemonChild(env, workdir / "incidentbot.log")
         ok = False
@@ -90,12 +58,13 @@ async def run_demo(*, keep_logs: bool = False) -> int:
             took = await daemon.wait_ready(timeout=READY_TIMEOUT)
             _say(f"incidentbot is ready after {took:.1f}s: {daemon.url}/ready answers 200\n")
             async with SandboxClient(server.url) as client:
-                ok = await _play(client)
+                await play(Workspace(client))
+            ok = True
             metrics = await daemon.metrics()
             count = "incidentbot_slack_ack_latency_seconds_count"
             acks = [line for line in metrics.splitlines() if line.startswith(count)]
-            _say("From /metrics: " + ("; ".join(acks) or "no ack recorded"))
-        except DaemonError as exc:
+            _say("\nFrom /metrics: " + ("; ".join(acks) or "no ack recorded"))
+        except (DaemonError, StepFailedError, SandboxControlError) as exc:
             _say(f"✗ {exc}")
         finally:
             code = await daemon.stop()

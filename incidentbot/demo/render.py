@@ -1,48 +1,61 @@
-"""Slack messages as a terminal shows them: Block Kit flattened to indented text."""
+"""Slack messages as a terminal shows them: Block Kit flattened to indented text, ids shown as names."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["render_message"]
+__all__ = ["render_message", "render_text"]
 
-_LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
-_MENTION = re.compile(r"<[@#!]([^>|]+)(?:\|([^>]+))?>")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>")
 
 
-def _plain(text: str) -> str:
+def render_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """mrkdwn → plain text: links as "label (url)", <@U…> as @name, <#C…> as #name, entities decoded."""
+    names = names or {}
+
+    def mention(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "!":
+            return f"@{label or target}"
+        return f"{'@' if sigil == '@' else '#'}{names.get(target) or label or target}"
+
     text = _LINK.sub(r"\2 (\1)", text)
-    text = _MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
+    text = _MENTION.sub(mention, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _text_of(obj: Any) -> str:
-    return _plain(str(obj.get("text", ""))) if isinstance(obj, dict) else ""
+def _text_of(obj: Any, names: Mapping[str, str]) -> str:
+    return render_text(str(obj.get("text", "")), names) if isinstance(obj, dict) else ""
 
 
-def _block_lines(block: dict[str, Any]) -> list[str]:
+def _block_lines(block: dict[str, Any], names: Mapping[str, str]) -> list[str]:
     kind = block.get("type")
     if kind == "header":
-        return [_text_of(block.get("text")).upper()]
+        return [_text_of(block.get("text"), names).upper()]
     if kind == "section":
-        lines = _text_of(block.get("text")).splitlines()
-        for field in block.get("fields", []):
-            lines.append(_text_of(field))
+        lines = _text_of(block.get("text"), names).splitlines()
+        fields = [_text_of(f, names).replace("\n", " ") for f in block.get("fields", [])]
+        lines += [" · ".join(fields[i : i + 2]) for i in range(0, len(fields), 2)]
         return lines
     if kind == "context":
-        return ["  " + " · ".join(_text_of(e) for e in block.get("elements", []))]
+        return ["  " + " · ".join(_text_of(e, names) for e in block.get("elements", []))]
     if kind == "actions":
-        return ["  " + "  ".join(f"[ {_text_of(e.get('text'))} ]" for e in block.get("elements", []))]
+        return ["  " + "  ".join(f"[ {_text_of(e.get('text'), names)} ]" for e in block.get("elements", []))]
     if kind == "divider":
         return ["  ────────"]
     return []
 
 
-def render_message(message: dict[str, Any], *, width_indent: str = "    ") -> str:
+def render_message(
+    message: dict[str, Any], *, width_indent: str = "    ", names: Mapping[str, str] | None = None
+) -> str:
     """One message as indented plain text; blocks win over the fallback text, as in Slack."""
+    names = names or {}
     blocks = message.get("blocks") or []
-    lines = [line for block in blocks for line in _block_lines(block)] if blocks else []
+    lines = [line for block in blocks for line in _block_lines(block, names)] if blocks else []
     if not lines:
-        lines = _plain(str(message.get("text", ""))).splitlines()
+        lines = render_text(str(message.get("text", "")), names).splitlines()
     return "\n".join(width_indent + line for line in lines)

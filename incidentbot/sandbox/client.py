@@ -249,6 +249,11 @@ class SandboxClient:
         result: Json = await self._request("POST", "channels", body)
         return result
 
+    async def join(self, channel: str, *, user: str) -> Json:
+        """``user`` joins a public channel."""
+        result: Json = await self._request("POST", f"channels/{channel}/join", {"user_id": user})
+        return result
+
     async def reset(self) -> Json:
         result: Json = await self._request("POST", "reset")
         return result

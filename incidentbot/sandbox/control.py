@@ -325,6 +325,20 @@ async def channels_add(request: web.Request) -> web.Response:
     return _ok(channel.to_control())
 
 
+async def channel_join(request: web.Request) -> web.Response:
+    """A person joins a public channel, as they would from Slack's channel browser."""
+    sandbox = request.app[SANDBOX]
+    channel = _channel(sandbox, request.match_info["key"])
+    user_id = _text(await _body(request), "user_id")
+    if sandbox.workspace.user(user_id) is None:
+        raise BadRequest(f"no user {user_id!r}", status=404)
+    if channel.is_archived or channel.is_private:
+        raise BadRequest(f"{user_id} cannot join {channel.name}: it is archived or private")
+    if user_id not in channel.members:
+        channel.members.append(user_id)
+    return _ok(channel.to_control())
+
+
 async def reset(request: web.Request) -> web.Response:
     request.app[SANDBOX].reset()
     return _ok({"ok": True})
@@ -345,6 +359,7 @@ def add_control_routes(app: web.Application) -> None:
     r.add_post("/_sandbox/channels", channels_add)
     r.add_get("/_sandbox/channels/{key}", channel_get)
     r.add_get("/_sandbox/channels/{key}/messages", channel_messages)
+    r.add_post("/_sandbox/channels/{key}/join", channel_join)
     r.add_get("/_sandbox/users", users_list)
     r.add_post("/_sandbox/users", users_add)
     r.add_get("/_sandbox/users/{user_id}", user_get)

@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from incidentbot.slack.client import InstrumentedWebClient
-from incidentbot.slack.handlers import commands
+from incidentbot.slack.handlers import commands, interactions
 from incidentbot.slack.handlers.runner import HandlerDeps
 from incidentbot.slack.identity import SlackIdentity
 
@@ -50,4 +50,5 @@ def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: H
         return None
 
     commands.register(app, deps)
+    interactions.register(app, deps)
     return app

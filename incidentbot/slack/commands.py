@@ -17,6 +17,8 @@ ALIASES: dict[str, SubCommand] = {
     "h": SubCommand.HELP,
     "-h": SubCommand.HELP,
     "--help": SubCommand.HELP,
+    "resolved": SubCommand.RESOLVE,
+    "ls": SubCommand.LIST,
 }
 
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")

@@ -205,3 +205,10 @@ async def test_module_entry_point_stops_cleanly_on_sigterm() -> None:
     assert (await asyncio.wait_for(process.stdout.readline(), 10)).startswith(b"Slack sandbox running at")
     process.terminate()
     assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_a_person_can_join_a_public_channel(control: SandboxClient) -> None:
+    created = await control.add_channel("war-room", members=["U0ALICE"])
+    joined = await control.join(created["id"], user="U0BOB")
+    assert "U0BOB" in joined["members"]
+    assert "U0BOB" in (await control.channel("war-room"))["members"]

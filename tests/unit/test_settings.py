@@ -100,3 +100,38 @@ def test_database_only_commands_need_no_slack_tokens() -> None:
 def test_every_setting_fills_a_field() -> None:
     fields = set(Settings.__dataclass_fields__)
     assert {s.field for s in SETTINGS} == fields
+
+
+def test_incident_routing_settings_are_parsed() -> None:
+    settings = Settings.from_env(
+        GOOD
+        | {
+            "SERVICES": "checkout, payments ,search,checkout",
+            "SERVICE_OWNERS": '{"checkout": ["U0ALICE", "U0BOB"]}',
+            "DEFAULT_SEVERITY": "p2",
+            "NOTIFY_CHANNELS_P1": "C0SRE,C0INCIDENTS",
+            "P1_USERS": "U0CAROL",
+            "INCIDENT_ADMINS": "U0DAVE,W0ENTERPRISE",
+        }
+    )
+    assert settings.services == ("checkout", "payments", "search")
+    assert settings.service_owners == {"checkout": ("U0ALICE", "U0BOB")}
+    assert settings.default_severity == "P2"
+    assert settings.notify_channels_p1 == ("C0SRE", "C0INCIDENTS") and settings.notify_channels_p2 == ()
+    assert settings.p1_users == ("U0CAROL",) and settings.incident_admins == ("U0DAVE", "W0ENTERPRISE")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"NOTIFY_CHANNELS_P1": "#incidents"}, "NOTIFY_CHANNELS_P1: expected comma-separated Slack channel IDs"),
+        ({"P1_USERS": "@alice"}, "P1_USERS: expected comma-separated Slack user IDs"),
+        ({"SERVICE_OWNERS": "{not json"}, "SERVICE_OWNERS: expected a JSON object"),
+        ({"SERVICE_OWNERS": '{"checkout": "U0ALICE"}'}, "owners of 'checkout' must be a list"),
+        ({"SERVICES": "a", "SERVICE_OWNERS": '{"b": ["U0ALICE"]}'}, "SERVICE_OWNERS: 'b' not in SERVICES"),
+        ({"DEFAULT_SEVERITY": "P9"}, "DEFAULT_SEVERITY: expected P1, P2, P3 or P4, got 'P9'"),
+    ],
+)
+def test_bad_routing_settings_say_what_is_expected(env: dict[str, str], expected: str) -> None:
+    (problem,) = problems_of(GOOD | env)
+    assert expected in problem

@@ -13,8 +13,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from incidentbot.domain.errors import UserFacingError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from incidentbot.clock import Clock
+from incidentbot.domain.errors import PermissionDeniedError, UserFacingError
 from incidentbot.metrics import Metrics
+from incidentbot.services.config import IncidentConfig
+from incidentbot.services.declare import IncidentDeclarer
+from incidentbot.services.lifecycle import IncidentLifecycle
+from incidentbot.services.queries import IncidentQueries
+from incidentbot.slack.gateway import SlackGateway
 from incidentbot.tasks import TaskTracker
 
 __all__ = ["HandlerDeps", "Reply", "run_deferred"]
@@ -35,6 +43,13 @@ class HandlerDeps:
 
     tracker: TaskTracker
     metrics: Metrics
+    declarer: IncidentDeclarer
+    lifecycle: IncidentLifecycle
+    queries: IncidentQueries
+    config: IncidentConfig
+    gateway: SlackGateway
+    client: AsyncWebClient
+    clock: Clock
 
 
 async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
@@ -44,26 +59,35 @@ async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
         logger.exception("could not send the reply to the user")
 
 
-async def _run(kind: str, work: Callable[[], Awaitable[None]], reply: Reply, metrics: Metrics) -> None:
+Work = Callable[[], Awaitable[str | None]]
+
+
+async def _run(kind: str, work: Work, reply: Reply, metrics: Metrics) -> None:
     start = time.perf_counter()
     outcome = "ok"
     try:
-        await work()
+        outcome = await work() or "ok"
+    except PermissionDeniedError as exc:
+        outcome = "denied"
+        metrics.permission_denials.labels(exc.action).inc()
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": exc.user_text})
     except UserFacingError as exc:
         outcome = "refused"
         await _safe_reply(reply, {"response_type": "ephemeral", "text": exc.user_text})
     except Exception:
         outcome = "error"
         ref = uuid.uuid4().hex[:8]
-        metrics.handler_errors.labels(kind).inc()
-        logger.exception("handler %s failed (reference %s)", kind, ref)
+        logger.exception("%s failed (reference %s)", kind, ref)
         await _safe_reply(reply, {"response_type": "ephemeral", "text": APOLOGY.format(ref=ref)})
     finally:
         elapsed = time.perf_counter() - start
-        metrics.handler_duration.labels(kind).observe(elapsed)
+        metrics.commands.labels(kind, outcome).inc()
+        metrics.command_duration.labels(kind).observe(elapsed)
         logger.info("%s %s in %.0f ms", kind, outcome, elapsed * 1000)
 
 
-def run_deferred(deps: HandlerDeps, kind: str, work: Callable[[], Awaitable[None]], reply: Reply) -> None:
-    """Run ``work`` after the ack, tracked for shutdown; errors answer the user, never escape."""
+def run_deferred(deps: HandlerDeps, kind: str, work: Work, reply: Reply) -> None:
+    """Run ``work`` after the ack, tracked for shutdown; errors answer the user, never escape.
+
+    ``work`` may return an outcome for the metrics (e.g. ``"duplicate"``); the default is ``"ok"``."""
     deps.tracker.spawn(_run(kind, work, reply, deps.metrics), name=kind)

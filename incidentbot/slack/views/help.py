@@ -1,16 +1,35 @@
-"""The ``/incident help`` message."""
+"""``/incident help``: what can be typed, and inside an incident channel, what this person may do there."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["help_message"]
+from incidentbot.domain.models import Incident
+from incidentbot.slack.views.blocks import MAX_SECTION, Block, context, section
+from incidentbot.slack.views.text import escape, escape_within, mention, severity_label, status_label, truncate
+
+__all__ = ["channel_help_message", "help_message"]
+
+MAX_USAGE_SECTIONS = 10
 
 
-def _escape(text: str) -> str:
-    """Slack mrkdwn needs only these three escaped; user input must never become markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _usage_sections(command: str, usages: Sequence[tuple[str, str]]) -> list[Block]:
+    """One line per usage, packed into as few sections as Slack's 3,000 characters allow."""
+    chunks: list[str] = []
+    for usage, description in usages:
+        # Usages name their arguments <like this>: unescaped, Slack would read them as links.
+        line = truncate(f"`{escape(command)} {escape(usage)}` {escape(description)}", 500)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= MAX_SECTION:
+            chunks[-1] += "\n" + line
+        elif len(chunks) < MAX_USAGE_SECTIONS:
+            chunks.append(line)
+    return [section(chunk) for chunk in chunks]
+
+
+def _quoted(text: str, limit: int) -> str:
+    """What the user typed, shown inside a code span: escaped, with no backtick to break out of it."""
+    return escape_within(text.replace("`", "'"), limit)
 
 
 def help_message(
@@ -21,20 +40,46 @@ def help_message(
     suggestion: str | None = None,
 ) -> dict[str, Any]:
     """An ephemeral message listing what the user can type, led by a hint when they mistyped."""
-    lines = [f"`{command} {usage}` {description}" for usage, description in usages]
-    blocks: list[dict[str, Any]] = []
     intro = f"Here is what `{command}` can do:"
     if unknown is not None:
-        shown = _escape(unknown[:40])
         hint = f" Did you mean `{command} {suggestion}`?" if suggestion else ""
-        intro = f"I don't know `{shown}`.{hint}\n{intro}"
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": intro}})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}})
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"`/inc` works everywhere `{command}` does."}],
-        }
-    )
-    fallback = intro.replace("\n", " ") + " " + "; ".join(f"{command} {u}" for u, _ in usages)
-    return {"response_type": "ephemeral", "text": fallback, "blocks": blocks}
+        intro = f"I don't know `{_quoted(unknown[:40], 200)}`.{hint}\n{intro}"
+    blocks: list[Block] = [section(intro), *_usage_sections(command, usages)]
+    blocks.append(context(f"`/inc` works everywhere `{command}` does."))
+    fallback = intro.replace("\n", " ") + " " + "; ".join(escape(f"{command} {usage}") for usage, _ in usages)
+    return {"response_type": "ephemeral", "text": truncate(fallback, 3000), "blocks": blocks}
+
+
+def _who_you_are(incident: Incident, user_id: str, command: str) -> str:
+    named = f"*{incident.reference} {escape_within(incident.title, 200)}*"
+    commander = incident.commander_id
+    if user_id == commander:
+        return f"You are the commander of {named}."
+    roles = [
+        role for role, holder in (("comms", incident.comms_id), ("scribe", incident.scribe_id)) if holder == user_id
+    ]
+    if roles:
+        lead = f"; {mention(commander)} is the commander" if commander else ""
+        return f"You are {' and '.join(roles)} for {named}{lead}."
+    if commander:
+        return f"{mention(commander)} is the commander of {named}."
+    return f"{named} has no commander yet: `{command} commander @you` takes the role."
+
+
+def channel_help_message(
+    *, incident: Incident, user_id: str, can: Sequence[tuple[str, str]], command: str = "/incident"
+) -> dict[str, Any]:
+    """Help inside an incident channel: who this person is here and what they may do now.
+
+    ``can`` is (usage, description) pairs the caller has already filtered by permission.
+    """
+    who = _who_you_are(incident, user_id, command)
+    state = f"{severity_label(incident.severity)} · {status_label(incident.status)}"
+    blocks: list[Block] = [section(who), context(state)]
+    if can:
+        blocks.append(section("You can:"))
+        blocks.extend(_usage_sections(command, can))
+    else:
+        blocks.append(section("There is nothing you can change here right now; ask the commander."))
+    fallback = f"{who} You can: " + "; ".join(escape(f"{command} {usage}") for usage, _ in can) if can else who
+    return {"response_type": "ephemeral", "text": truncate(fallback, 3000), "blocks": blocks}

@@ -1,0 +1,214 @@
+"""Declaring an incident: store it once, then open its channel, bring people in and tell who must know.
+
+The incident, its first timeline event, its audit record and the request key commit together; a
+redelivered request, or the same person declaring the same title again within a minute (a
+double-click), finds that and changes nothing. Slack is called only after the commit. If the
+channel was created but could not be stored, it is archived again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from incidentbot.db import deliveries, incidents, timeline
+from incidentbot.domain.errors import InvalidInputError
+from incidentbot.domain.models import EventKind, Incident, Severity
+from incidentbot.domain.rules import channel_name, clean_text, route_for, validate_title
+from incidentbot.services.context import ServiceContext
+from incidentbot.services.gauges import refresh_open_incidents
+from incidentbot.services.ports import ChatError
+
+__all__ = ["DeclareOutcome", "DeclareRequest", "IncidentDeclarer"]
+
+logger = logging.getLogger(__name__)
+
+DOUBLE_DECLARE_WINDOW = timedelta(seconds=60)
+NAME_ATTEMPTS = 5
+MAX_DESCRIPTION = 3000
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclareRequest:
+    actor_id: str
+    request_key: str | None
+    title: str
+    severity: Severity | None = None
+    service: str | None = None
+    description: str = ""
+    commander_id: str | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclareOutcome:
+    incident: Incident
+    duplicate: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+class IncidentDeclarer:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._pool = ctx.pool
+        self._chat = ctx.chat
+        self._clock = ctx.clock
+        self._config = ctx.config
+        self._metrics = ctx.metrics
+        self._notifier = ctx.notifier
+
+    async def _validate(self, request: DeclareRequest) -> DeclareRequest:
+        title = validate_title(request.title)
+        service = clean_text(request.service or "") or None
+        if service is not None and self._config.services and service not in self._config.services:
+            raise InvalidInputError(
+                f"`{service[:40]}` is not a known service. Pick one of: {', '.join(self._config.services)}."
+            )
+        description = clean_text(request.description)
+        if len(description) > MAX_DESCRIPTION:
+            raise InvalidInputError(f"Keep the description under {MAX_DESCRIPTION} characters.")
+        commander = request.commander_id or request.actor_id
+        if commander != request.actor_id and not await self._chat.user_exists(commander):
+            raise InvalidInputError(f"I can't find the user <@{commander}>. Pick someone from the workspace.")
+        return DeclareRequest(
+            actor_id=request.actor_id,
+            request_key=request.request_key,
+            title=title,
+            severity=request.severity or self._config.default_severity,
+            service=service,
+            description=description,
+            commander_id=commander,
+            template=request.template,
+        )
+
+    async def declare(self, request: DeclareRequest) -> DeclareOutcome:
+        request = await self._validate(request)
+        stored = await self._store(request)
+        if stored.duplicate:
+            self._metrics.duplicates_suppressed.labels("declare").inc()
+            return stored
+        self._metrics.incidents_declared.labels(stored.incident.severity.value).inc()
+        await refresh_open_incidents(self._pool, self._metrics)
+        return await self._open_channel(stored.incident)
+
+    async def _store(self, request: DeclareRequest) -> DeclareOutcome:
+        now = self._clock.now()
+        assert request.severity is not None
+        async with self._pool.connection() as conn, conn.transaction():
+            if request.request_key is not None and not await deliveries.claim_request(
+                conn, key=request.request_key, incident_id=None, now=now
+            ):
+                twin_id = await deliveries.request_incident(conn, key=request.request_key)
+                twin = await incidents.get(conn, incident_id=twin_id) if twin_id else None
+                if twin is None:
+                    raise InvalidInputError("That declaration is already being handled.")
+                return DeclareOutcome(twin, duplicate=True)
+            # Same person, same title, within a minute: a double-click, not a second incident.
+            twin = await incidents.recent_twin(
+                conn, declared_by=request.actor_id, title=request.title, since=now - DOUBLE_DECLARE_WINDOW
+            )
+            if twin is not None:
+                return DeclareOutcome(twin, duplicate=True)
+            incident = await incidents.insert(
+                conn,
+                title=request.title,
+                severity=request.severity,
+                service=request.service,
+                description=request.description,
+                commander_id=request.commander_id,
+                declared_by=request.actor_id,
+                template=request.template,
+                now=now,
+            )
+            if request.request_key is not None:
+                await deliveries.attach_request(conn, key=request.request_key, incident_id=incident.id)
+            await timeline.add_event(
+                conn,
+                incident_id=incident.id,
+                at=now,
+                actor_id=request.actor_id,
+                kind=EventKind.DECLARED,
+                text=incident.title,
+                data={"severity": incident.severity.value, "commander": incident.commander_id},
+            )
+            await timeline.record_audit(
+                conn,
+                at=now,
+                actor_id=request.actor_id,
+                action="declare",
+                outcome="ok",
+                incident_id=incident.id,
+                new_state=incident.snapshot(),
+            )
+        return DeclareOutcome(incident)
+
+    async def _create_channel(self, incident: Incident) -> tuple[str, str]:
+        day = incident.declared_at.date()
+        for attempt in range(NAME_ATTEMPTS):
+            name = channel_name(day=day, number=incident.id, title=incident.title, attempt=attempt)
+            try:
+                return await self._chat.create_channel(name), name
+            except ChatError as exc:
+                if exc.code != "name_taken":
+                    raise
+        raise ChatError("name_taken", "conversations.create")
+
+    async def _open_channel(self, incident: Incident) -> DeclareOutcome:
+        problems: list[str] = []
+        try:
+            channel_id, name = await self._create_channel(incident)
+        except ChatError as exc:
+            logger.error("could not create the channel of %s: %s", incident.reference, exc.code)
+            return DeclareOutcome(incident, problems=[f"I could not create the incident channel ({exc.code})."])
+        try:
+            async with self._pool.connection() as conn:
+                incident = await incidents.update(
+                    conn, incident_id=incident.id, now=self._clock.now(), channel_id=channel_id, channel_name=name
+                )
+        except Exception:
+            logger.exception("could not store the channel of %s; archiving it again", incident.reference)
+            try:
+                await self._chat.archive_channel(channel_id)
+            except ChatError as exc:
+                logger.error("could not archive %s either: %s", channel_id, exc.code)
+            raise
+        people = [incident.declared_by, incident.commander_id or incident.declared_by]
+        people += list(self._config.service_owners.get(incident.service or "", ()))
+        failed = await self._chat.invite(channel_id, list(dict.fromkeys(people)))
+        if failed:
+            problems.append(f"I could not invite {', '.join(f'<@{u}>' for u in failed)}.")
+        incident = await self._post_summary(incident, channel_id, problems)
+        try:
+            await self._chat.set_topic(channel_id, incident)
+        except ChatError as exc:
+            problems.append(f"I could not set the channel topic ({exc.code}).")
+        await self._announce(incident)
+        return DeclareOutcome(incident, problems=problems)
+
+    async def _post_summary(self, incident: Incident, channel_id: str, problems: list[str]) -> Incident:
+        try:
+            ts = await self._chat.post_summary(channel_id, incident)
+        except ChatError as exc:
+            problems.append(f"I could not post the incident summary ({exc.code}).")
+            return incident
+        try:
+            await self._chat.pin(channel_id, ts)
+        except ChatError as exc:
+            problems.append(f"I could not pin the summary ({exc.code}).")
+        async with self._pool.connection() as conn:
+            return await incidents.update(conn, incident_id=incident.id, now=self._clock.now(), summary_ts=ts)
+
+    async def _announce(self, incident: Incident) -> None:
+        route = route_for(incident.severity, self._config.routing)
+        for channel in route.channels:
+
+            async def send(channel: str = channel) -> str:
+                return await self._chat.announce_declared(channel, incident)
+
+            await self._notifier.announce(incident, channel, send, remember=True)
+        for user in route.dm_users:
+
+            async def page(user: str = user) -> str:
+                return await self._chat.page(user, incident)
+
+            await self._notifier.dm(incident, user, page)

@@ -1,0 +1,368 @@
+"""Changing an incident: status, updates, severity, roles, notes, resolve and reopen.
+
+Each change is one transaction: lock the incident row, check permission, claim the request key,
+apply the rule, write the row, the timeline event and the audit record. A denial is audited too,
+in its own commit. Only then does Slack hear of it: the summary is edited in place, the topic kept
+current, the event posted in the channel and threaded under the announcements.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from incidentbot.db import deliveries, incidents, timeline
+from incidentbot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from incidentbot.domain.models import EventKind, Incident, Role, Severity, Status, TimelineEvent
+from incidentbot.domain.rules import Action, authorize, check_transition, route_for, validate_text
+from incidentbot.services.context import ServiceContext
+from incidentbot.services.gauges import refresh_open_incidents
+from incidentbot.services.ports import ChatError
+
+__all__ = ["Change", "ChangeOutcome", "IncidentLifecycle"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a rule decided: the columns to set and the timeline event to record."""
+
+    columns: dict[str, Any]
+    kind: EventKind
+    text: str = ""
+    data: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    before: Incident
+    after: Incident
+    event: TimelineEvent | None
+    duplicate: bool = False
+
+
+Decide = Callable[[Incident], Change]
+
+
+class IncidentLifecycle:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._pool = ctx.pool
+        self._chat = ctx.chat
+        self._clock = ctx.clock
+        self._config = ctx.config
+        self._metrics = ctx.metrics
+        self._notifier = ctx.notifier
+
+    # -- the one transaction every change goes through ------------------------------------------------
+    async def _apply(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, action: Action, decide: Decide
+    ) -> ChangeOutcome:
+        now = self._clock.now()
+        denied: PermissionDeniedError | None = None
+        async with self._pool.connection() as conn, conn.transaction():
+            before = await incidents.get(conn, incident_id=incident_id, for_update=True)
+            if before is None:
+                raise NotFoundError(f"There is no incident #{incident_id}. `/incident list` shows the open ones.")
+            try:
+                authorize(action, actor=actor_id, incident=before, admins=self._config.admins)
+            except PermissionDeniedError as exc:
+                denied = exc
+                await timeline.record_audit(
+                    conn,
+                    at=now,
+                    actor_id=actor_id,
+                    action=action.name.lower(),
+                    outcome="denied",
+                    incident_id=incident_id,
+                    old_state=before.snapshot(),
+                    detail=exc.user_text,
+                )
+            if denied is None:
+                if request_key is not None and not await deliveries.claim_request(
+                    conn, key=request_key, incident_id=incident_id, now=now
+                ):
+                    self._metrics.duplicates_suppressed.labels(action.name.lower()).inc()
+                    return ChangeOutcome(before, before, None, duplicate=True)
+                change = decide(before)
+                after = (
+                    await incidents.update(conn, incident_id=incident_id, now=now, **change.columns)
+                    if change.columns
+                    else before
+                )
+                event = await timeline.add_event(
+                    conn,
+                    incident_id=incident_id,
+                    at=now,
+                    actor_id=actor_id,
+                    kind=change.kind,
+                    text=change.text,
+                    data=change.data,
+                )
+                await timeline.record_audit(
+                    conn,
+                    at=now,
+                    actor_id=actor_id,
+                    action=action.name.lower(),
+                    outcome="ok",
+                    incident_id=incident_id,
+                    old_state=before.snapshot(),
+                    new_state=after.snapshot(),
+                )
+        if denied is not None:
+            raise denied
+        await refresh_open_incidents(self._pool, self._metrics)
+        return ChangeOutcome(before, after, event)
+
+    async def require(self, *, incident_id: int, actor_id: str, action: Action) -> Incident:
+        """Check a permission before showing a form (a button); a denial is audited like any other."""
+        async with self._pool.connection() as conn:
+            incident = await incidents.get(conn, incident_id=incident_id)
+            if incident is None:
+                raise NotFoundError(f"There is no incident #{incident_id}.")
+            try:
+                authorize(action, actor=actor_id, incident=incident, admins=self._config.admins)
+            except PermissionDeniedError as exc:
+                await timeline.record_audit(
+                    conn,
+                    at=self._clock.now(),
+                    actor_id=actor_id,
+                    action=action.name.lower(),
+                    outcome="denied",
+                    incident_id=incident_id,
+                    old_state=incident.snapshot(),
+                    detail=exc.user_text,
+                )
+                raise
+        return incident
+
+    def allowed(self, incident: Incident, actor_id: str) -> list[Action]:
+        """What this person may do to this incident right now (for context-aware help)."""
+        permitted = []
+        for action in Action:
+            try:
+                authorize(action, actor=actor_id, incident=incident, admins=self._config.admins)
+            except PermissionDeniedError:
+                continue
+            permitted.append(action)
+        return permitted
+
+    # -- use cases -------------------------------------------------------------------------------------
+    async def change_status(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, status: Status, message: str = ""
+    ) -> ChangeOutcome:
+        if status is Status.RESOLVED:
+            return await self.resolve(
+                incident_id=incident_id, actor_id=actor_id, request_key=request_key, summary=message
+            )
+        text = validate_text(message, what="message") if message.strip() else ""
+
+        def decide(incident: Incident) -> Change:
+            check_transition(incident.status, status)
+            data = {"from": incident.status.value, "to": status.value}
+            return Change({"status": status}, EventKind.STATUS, text, data)
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.STATUS, decide=decide
+        )
+        await self._broadcast(outcome)
+        return outcome
+
+    async def post_update(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, text: str, status: Status | None = None
+    ) -> ChangeOutcome:
+        if status is not None:
+            return await self.change_status(
+                incident_id=incident_id, actor_id=actor_id, request_key=request_key, status=status, message=text
+            )
+        body = validate_text(text, what="update")
+
+        def decide(incident: Incident) -> Change:
+            if not incident.status.is_open:
+                raise InvalidInputError(f"{incident.reference} is resolved. Use `/incident reopen` first.")
+            return Change({}, EventKind.UPDATE, body)
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.UPDATE, decide=decide
+        )
+        await self._broadcast(outcome)
+        return outcome
+
+    async def change_severity(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, severity: Severity
+    ) -> ChangeOutcome:
+        def decide(incident: Incident) -> Change:
+            if severity is incident.severity:
+                raise InvalidInputError(f"{incident.reference} is already {severity.value}.")
+            data = {"from": incident.severity.value, "to": severity.value}
+            return Change({"severity": severity}, EventKind.SEVERITY, "", data)
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.SEVERITY, decide=decide
+        )
+        await self._broadcast(outcome)
+        if not outcome.duplicate:
+            await self._announce_escalation(outcome)
+        return outcome
+
+    async def hand_off_commander(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, new_commander: str
+    ) -> ChangeOutcome:
+        if not await self._chat.user_exists(new_commander):
+            raise InvalidInputError(f"I can't find <@{new_commander}>. Mention someone in this workspace.")
+
+        def decide(incident: Incident) -> Change:
+            if incident.commander_id == new_commander:
+                raise InvalidInputError(f"<@{new_commander}> is already the commander of {incident.reference}.")
+            data = {"from": incident.commander_id, "to": new_commander}
+            return Change({"commander_id": new_commander}, EventKind.COMMANDER, "", data)
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.COMMANDER, decide=decide
+        )
+        await self._broadcast(outcome)
+        if not outcome.duplicate:
+            if outcome.after.channel_id:
+                await self._quietly(self._chat.invite(outcome.after.channel_id, [new_commander]), "invite")
+            previous = outcome.before.commander_id
+            await self._tell(new_commander, outcome.after, previous=previous)
+            if previous and previous != new_commander:
+                await self._tell(previous, outcome.after, previous=previous)
+        return outcome
+
+    async def assign_role(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, role: Role, user_id: str
+    ) -> ChangeOutcome:
+        if role is Role.COMMANDER:
+            raise InvalidInputError("Use `/incident commander @someone` to hand off the commander role.")
+        if not await self._chat.user_exists(user_id):
+            raise InvalidInputError(f"I can't find <@{user_id}>. Mention someone in this workspace.")
+        column = "comms_id" if role is Role.COMMS else "scribe_id"
+
+        def decide(incident: Incident) -> Change:
+            return Change({column: user_id}, EventKind.ROLE, "", {"role": role.value, "user": user_id})
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.ROLE, decide=decide
+        )
+        await self._broadcast(outcome)
+        if not outcome.duplicate and outcome.after.channel_id:
+            await self._chat.invite(outcome.after.channel_id, [user_id])
+        return outcome
+
+    async def add_note(self, *, incident_id: int, actor_id: str, request_key: str | None, text: str) -> ChangeOutcome:
+        body = validate_text(text, what="note")
+        outcome = await self._apply(
+            incident_id=incident_id,
+            actor_id=actor_id,
+            request_key=request_key,
+            action=Action.NOTE,
+            decide=lambda incident: Change({}, EventKind.NOTE, body),
+        )
+        await self._broadcast(outcome, announce=False)
+        return outcome
+
+    async def resolve(
+        self, *, incident_id: int, actor_id: str, request_key: str | None, summary: str = ""
+    ) -> ChangeOutcome:
+        text = validate_text(summary, what="summary") if summary.strip() else ""
+        now = self._clock.now()
+
+        def decide(incident: Incident) -> Change:
+            if not incident.status.is_open:
+                raise InvalidInputError(f"{incident.reference} is already resolved.")
+            duration = int((now - incident.declared_at).total_seconds())
+            columns = {"status": Status.RESOLVED, "resolved_at": now, "resolution": text or None}
+            return Change(columns, EventKind.RESOLVED, text, {"from": incident.status.value, "duration_s": duration})
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.RESOLVE, decide=decide
+        )
+        await self._broadcast(outcome, announce=False)
+        if not outcome.duplicate:
+            await self._announce_resolution(outcome)
+        return outcome
+
+    async def reopen(self, *, incident_id: int, actor_id: str, request_key: str | None) -> ChangeOutcome:
+        def decide(incident: Incident) -> Change:
+            if incident.status.is_open:
+                raise InvalidInputError(f"{incident.reference} is not resolved, so there is nothing to reopen.")
+            columns = {"status": Status.INVESTIGATING, "resolved_at": None, "resolution": None}
+            return Change(columns, EventKind.REOPENED, "", {"to": Status.INVESTIGATING.value})
+
+        outcome = await self._apply(
+            incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.REOPEN, decide=decide
+        )
+        await self._broadcast(outcome)
+        return outcome
+
+    # -- after the commit: tell Slack -----------------------------------------------------------------
+    async def _broadcast(self, outcome: ChangeOutcome, *, announce: bool = True) -> None:
+        """Summary, topic, the event in the channel, and (for news) a reply under each announcement."""
+        if outcome.duplicate or outcome.event is None:
+            return
+        incident, event = outcome.after, outcome.event
+        channel = incident.channel_id
+        if channel is None:
+            return
+        await self._quietly(self._chat.post_event(channel, incident, event), "post the event")
+        if incident.summary_ts:
+            await self._quietly(self._chat.update_summary(channel, incident.summary_ts, incident), "update the summary")
+        await self._quietly(self._chat.set_topic(channel, incident), "set the topic")
+        if announce:
+            async with self._pool.connection() as conn:
+                places = await deliveries.list_announcements(conn, incident_id=incident.id)
+            for place in places:
+                await self._quietly(
+                    self._chat.post_event(place.channel_id, incident, event, thread_ts=place.ts), "thread the event"
+                )
+
+    async def _announce_escalation(self, outcome: ChangeOutcome) -> None:
+        before, after = outcome.before, outcome.after
+        if not (after.severity.rank < before.severity.rank and after.severity in (Severity.P1, Severity.P2)):
+            return
+        route = route_for(after.severity, self._config.routing)
+        for channel in route.channels:
+
+            async def send(channel: str = channel) -> str:
+                return await self._chat.announce_escalated(channel, after, previous=before.severity)
+
+            await self._notifier.announce(after, channel, send, remember=True)
+        for user in route.dm_users:
+
+            async def page(user: str = user) -> str:
+                return await self._chat.page(user, after)
+
+            await self._notifier.dm(after, user, page)
+
+    async def _announce_resolution(self, outcome: ChangeOutcome) -> None:
+        incident = outcome.after
+        assert incident.resolved_at is not None
+        duration = incident.resolved_at - incident.declared_at
+        async with self._pool.connection() as conn:
+            places = await deliveries.list_announcements(conn, incident_id=incident.id)
+            paged = await deliveries.paged_users(conn, incident_id=incident.id)
+        for place in places:
+
+            async def send(channel: str = place.channel_id, ts: str = place.ts) -> str:
+                return await self._chat.announce_resolved(channel, incident, duration=duration, thread_ts=ts)
+
+            await self._notifier.announce(incident, place.channel_id, send)
+        for user in paged:
+
+            async def tell(user: str = user) -> str:
+                return await self._chat.announce_resolved(user, incident, duration=duration, thread_ts=None)
+
+            await self._notifier.dm(incident, user, tell)
+
+    async def _tell(self, user_id: str, incident: Incident, *, previous: str | None) -> None:
+        await self._quietly(self._chat.tell_commander(user_id, incident, previous=previous), "DM the commander")
+
+    async def _quietly(self, call: Any, what: str) -> None:
+        """A Slack side effect after commit: log a failure, never undo the change for it."""
+        try:
+            await call
+        except ChatError as exc:
+            logger.warning("could not %s: %s", what, exc.code)

@@ -1,0 +1,73 @@
+"""What services need from the chat platform, in domain terms. The Slack edge implements it.
+
+Services decide what happened and who should hear of it; the port decides how it looks (Block Kit
+lives in the edge's views). Failures come back as ChatError with the platform's error code, so
+services can react (a taken channel name, a user who cannot be invited) without importing Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from incidentbot.domain.models import Incident, Severity, TimelineEvent
+
+__all__ = ["ChatError", "ChatPort"]
+
+
+class ChatError(Exception):
+    """A chat platform call failed; ``code`` is the platform's error code (e.g. ``name_taken``)."""
+
+    def __init__(self, code: str, method: str = "") -> None:
+        self.code = code
+        self.method = method
+        super().__init__(f"{method or 'chat'}: {code}")
+
+
+class ChatPort(Protocol):
+    async def create_channel(self, name: str) -> str:
+        """Create a public channel; return its id. ChatError('name_taken') if the name is used."""
+        ...
+
+    async def archive_channel(self, channel_id: str) -> None: ...
+
+    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:
+        """Invite people one call each; return those who could not be invited."""
+        ...
+
+    async def set_topic(self, channel_id: str, incident: Incident) -> None: ...
+
+    async def post_summary(self, channel_id: str, incident: Incident) -> str:
+        """Post the incident summary; return its ts."""
+        ...
+
+    async def update_summary(self, channel_id: str, ts: str, incident: Incident) -> None: ...
+
+    async def pin(self, channel_id: str, ts: str) -> None: ...
+
+    async def announce_declared(self, channel_id: str, incident: Incident) -> str: ...
+
+    async def announce_escalated(self, channel_id: str, incident: Incident, *, previous: Severity) -> str: ...
+
+    async def announce_resolved(
+        self, channel_id: str, incident: Incident, *, duration: timedelta, thread_ts: str | None
+    ) -> str: ...
+
+    async def post_event(
+        self, channel_id: str, incident: Incident, event: TimelineEvent, *, thread_ts: str | None = None
+    ) -> str:
+        """Post one timeline event (update, status, note…) in a channel, optionally in a thread."""
+        ...
+
+    async def page(self, user_id: str, incident: Incident) -> str:
+        """DM an on-call person about a P1."""
+        ...
+
+    async def tell_commander(self, user_id: str, incident: Incident, *, previous: str | None) -> None:
+        """DM someone that they now (or no longer) command an incident."""
+        ...
+
+    async def user_exists(self, user_id: str) -> bool: ...
+
+    async def user_timezone(self, user_id: str) -> str | None: ...

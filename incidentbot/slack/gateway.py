@@ -1,0 +1,163 @@
+"""ChatPort on Slack's Web API: what services ask for, rendered with the views and sent.
+
+Slack errors become ChatError with Slack's code. Users are looked up lazily and cached (never a
+crawl of users.list); a channel we must post in but are not a member of is joined once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from incidentbot.domain.models import Incident, Severity, TimelineEvent
+from incidentbot.services.ports import ChatError
+from incidentbot.slack.views.announcements import (
+    commander_handoff_dm,
+    declared_announcement,
+    escalation_announcement,
+    event_message,
+    page_dm,
+    resolved_announcement,
+)
+from incidentbot.slack.views.summary import summary_message
+from incidentbot.slack.views.topic import channel_topic
+
+__all__ = ["SlackGateway"]
+
+logger = logging.getLogger(__name__)
+
+USER_CACHE_SIZE = 2000
+
+
+def _code(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "unknown")) if exc.response is not None else "unknown"
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient, *, clock_now: Callable[[], Any]) -> None:
+        self._client = client
+        self._now = clock_now
+        self._users: dict[str, dict[str, Any] | None] = {}
+
+    async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+        try:
+            return await call
+        except SlackApiError as exc:
+            raise ChatError(_code(exc), method) from None
+
+    async def _post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str:
+        """chat.postMessage; on not_in_channel, join a public channel once and try again."""
+        kwargs: dict[str, Any] = {"channel": channel, "text": message["text"], "blocks": message.get("blocks")}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            response = await self._client.chat_postMessage(**kwargs)
+        except SlackApiError as exc:
+            if _code(exc) != "not_in_channel":
+                raise ChatError(_code(exc), "chat.postMessage") from None
+            await self._call("conversations.join", self._client.conversations_join(channel=channel))
+            response = await self._call("chat.postMessage", self._client.chat_postMessage(**kwargs))
+        return str(response["ts"])
+
+    # -- channels -------------------------------------------------------------------------------------
+    async def create_channel(self, name: str) -> str:
+        response = await self._call("conversations.create", self._client.conversations_create(name=name))
+        return str(response["channel"]["id"])
+
+    async def archive_channel(self, channel_id: str) -> None:
+        await self._call("conversations.archive", self._client.conversations_archive(channel=channel_id))
+
+    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:
+        """One call per person, so one who cannot be invited does not keep the others out."""
+        failed: list[str] = []
+        for user in user_ids:
+            try:
+                await self._client.conversations_invite(channel=channel_id, users=[user])
+            except SlackApiError as exc:
+                if _code(exc) in ("already_in_channel", "cant_invite_self"):
+                    continue
+                logger.warning("could not invite %s to %s: %s", user, channel_id, _code(exc))
+                failed.append(user)
+        return failed
+
+    async def set_topic(self, channel_id: str, incident: Incident) -> None:
+        topic = channel_topic(incident)
+        await self._call("conversations.setTopic", self._client.conversations_setTopic(channel=channel_id, topic=topic))
+
+    # -- messages -------------------------------------------------------------------------------------
+    async def post_summary(self, channel_id: str, incident: Incident) -> str:
+        return await self._post(channel_id, summary_message(incident, now=self._now()))
+
+    async def update_summary(self, channel_id: str, ts: str, incident: Incident) -> None:
+        message = summary_message(incident, now=self._now())
+        await self._call(
+            "chat.update",
+            self._client.chat_update(channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"]),
+        )
+
+    async def pin(self, channel_id: str, ts: str) -> None:
+        try:
+            await self._client.pins_add(channel=channel_id, timestamp=ts)
+        except SlackApiError as exc:
+            if _code(exc) != "already_pinned":
+                raise ChatError(_code(exc), "pins.add") from None
+
+    async def announce_declared(self, channel_id: str, incident: Incident) -> str:
+        return await self._post(channel_id, declared_announcement(incident))
+
+    async def announce_escalated(self, channel_id: str, incident: Incident, *, previous: Severity) -> str:
+        return await self._post(channel_id, escalation_announcement(incident, previous=previous))
+
+    async def announce_resolved(
+        self, channel_id: str, incident: Incident, *, duration: timedelta, thread_ts: str | None
+    ) -> str:
+        message = resolved_announcement(incident, duration=duration)
+        if thread_ts is None:
+            return await self._post(channel_id, message)
+        # In the announcement's thread, and shown in the channel too: people watch the channel.
+        kwargs = {"channel": channel_id, "text": message["text"], "blocks": message.get("blocks")}
+        response = await self._call(
+            "chat.postMessage", self._client.chat_postMessage(**kwargs, thread_ts=thread_ts, reply_broadcast=True)
+        )
+        return str(response["ts"])
+
+    async def post_event(
+        self, channel_id: str, incident: Incident, event: TimelineEvent, *, thread_ts: str | None = None
+    ) -> str:
+        return await self._post(channel_id, event_message(incident, event), thread_ts=thread_ts)
+
+    async def page(self, user_id: str, incident: Incident) -> str:
+        return await self._post(user_id, page_dm(incident))
+
+    async def tell_commander(self, user_id: str, incident: Incident, *, previous: str | None) -> None:
+        await self._post(user_id, commander_handoff_dm(incident, previous=previous, recipient=user_id))
+
+    # -- users ----------------------------------------------------------------------------------------
+    async def _user(self, user_id: str) -> dict[str, Any] | None:
+        if user_id in self._users:
+            return self._users[user_id]
+        try:
+            response = await self._client.users_info(user=user_id)
+            user: dict[str, Any] | None = dict(response["user"])
+        except SlackApiError as exc:
+            if _code(exc) != "user_not_found":
+                raise ChatError(_code(exc), "users.info") from None
+            user = None
+        if len(self._users) >= USER_CACHE_SIZE:
+            self._users.pop(next(iter(self._users)))
+        self._users[user_id] = user
+        return user
+
+    async def user_exists(self, user_id: str) -> bool:
+        user = await self._user(user_id)
+        return user is not None and not user.get("deleted", False)
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        user = await self._user(user_id)
+        return str(user["tz"]) if user and user.get("tz") else None

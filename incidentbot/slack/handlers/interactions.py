@@ -1,0 +1,205 @@
+"""Buttons and modals: the summary's buttons open forms, the forms change the incident.
+
+A form's own mistakes (an empty title) are answered in the ack, next to the field, so the modal
+stays open; everything else is acked at once and carried out in a tracked task, with the same
+permissions and the same one-transaction use cases as the slash commands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+
+from incidentbot.domain.models import Incident
+from incidentbot.domain.rules import Action
+from incidentbot.logs import bind
+from incidentbot.services.declare import DeclareRequest
+from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
+from incidentbot.slack.ids import ActionId, CallbackId
+from incidentbot.slack.views.declare_modal import declare_modal, parse_declare_submission
+from incidentbot.slack.views.incident_modals import (
+    incident_id_from_metadata,
+    parse_resolve_submission,
+    parse_severity_submission,
+    parse_update_submission,
+    resolve_modal,
+    severity_modal,
+    update_modal,
+)
+from incidentbot.slack.views.modal_errors import ModalValidationError
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+
+def _replier(deps: HandlerDeps, user_id: str, channel_id: str | None) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """Answer one person privately: ephemeral where they are, or a DM when the bot cannot post there."""
+
+    async def reply(message: dict[str, Any]) -> None:
+        text = str(message.get("text", ""))
+        blocks = message.get("blocks")
+        if channel_id:
+            try:
+                await deps.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                logger.info("ephemeral reply in %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
+        await deps.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+    return reply
+
+
+ModalOpener = Callable[[Incident], dict[str, Any]]
+
+BUTTONS: dict[ActionId, tuple[Action, ModalOpener]] = {
+    ActionId.SUMMARY_UPDATE: (Action.UPDATE, update_modal),
+    ActionId.SUMMARY_SEVERITY: (Action.SEVERITY, severity_modal),
+    ActionId.SUMMARY_RESOLVE: (Action.RESOLVE, resolve_modal),
+}
+
+
+def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
+    for action_id, (action, build) in BUTTONS.items():
+
+        async def on_button(
+            ack: AsyncAck, body: dict[str, Any], action: Action = action, build: ModalOpener = build
+        ) -> None:
+            if deps.tracker.closed:
+                return
+            await ack()
+            user = str(body["user"]["id"])
+            channel = (body.get("channel") or {}).get("id")
+            trigger = str(body.get("trigger_id", ""))
+            value = str((body.get("actions") or [{}])[0].get("value", ""))
+
+            async def work() -> str | None:
+                incident = await deps.lifecycle.require(incident_id=int(value), actor_id=user, action=action)
+                bind(incident_id=incident.id)
+                await deps.client.views_open(trigger_id=trigger, view=build(incident))
+                return None
+
+            run_deferred(deps, f"action:{action.name.lower()}", work, _replier(deps, user, channel))
+
+        app.action(action_id.value)(on_button)
+
+    async def on_template(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        view = body.get("view") or {}
+        user = str(body["user"]["id"])
+        selected = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value")
+        origin = json.loads(view.get("private_metadata") or "{}").get("origin_channel_id")
+
+        async def work() -> str | None:
+            template = await deps.queries.template(str(selected)) if selected else None
+            new_view = declare_modal(
+                services=deps.config.services,
+                templates=await deps.queries.templates(),
+                default_severity=deps.config.default_severity,
+                declarer_id=user,
+                origin_channel_id=origin,
+                prefill=template,
+            )
+            await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+            return None
+
+        run_deferred(deps, "action:template", work, _replier(deps, user, None))
+
+    app.action(ActionId.TEMPLATE.value)(on_template)
+
+
+def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
+    async def on_declare(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        try:
+            form = parse_declare_submission(view["state"]["values"], view.get("private_metadata") or "")
+        except ModalValidationError as exc:
+            await ack(response_action="errors", errors=exc.errors)
+            return
+        await ack()
+        user = str(body["user"]["id"])
+
+        async def work() -> str | None:
+            outcome = await deps.declarer.declare(
+                DeclareRequest(
+                    actor_id=user,
+                    request_key=f"view:{view['id']}",
+                    title=form.title,
+                    severity=form.severity,
+                    service=form.service,
+                    description=form.description,
+                    commander_id=form.commander_id,
+                    template=form.template,
+                )
+            )
+            incident = outcome.incident
+            where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (not created yet)"
+            if outcome.duplicate:
+                return "duplicate"
+            lines = [f"Declared {incident.reference} ({incident.severity.value}): {where}.", *outcome.problems]
+            await _replier(deps, user, form.origin_channel_id)({"text": "\n".join(lines)})
+            return None
+
+        run_deferred(deps, "view:declare", work, _replier(deps, user, form.origin_channel_id))
+
+    async def on_incident_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        callback = CallbackId(view["callback_id"])
+        values = view["state"]["values"]
+        try:
+            parsed: Any = {
+                CallbackId.UPDATE: parse_update_submission,
+                CallbackId.SEVERITY: parse_severity_submission,
+                CallbackId.RESOLVE: parse_resolve_submission,
+            }[callback](values)
+        except ModalValidationError as exc:
+            await ack(response_action="errors", errors=exc.errors)
+            return
+        await ack()
+        user = str(body["user"]["id"])
+        incident_id = incident_id_from_metadata(view.get("private_metadata") or "")
+        key = f"view:{view['id']}"
+        bind(incident_id=incident_id)
+        lifecycle = deps.lifecycle
+
+        async def work() -> str | None:
+            if callback is CallbackId.UPDATE:
+                outcome = await lifecycle.post_update(
+                    incident_id=incident_id, actor_id=user, request_key=key, text=parsed.text, status=parsed.status
+                )
+            elif callback is CallbackId.SEVERITY:
+                outcome = await lifecycle.change_severity(
+                    incident_id=incident_id, actor_id=user, request_key=key, severity=parsed
+                )
+            else:
+                outcome = await lifecycle.resolve(
+                    incident_id=incident_id, actor_id=user, request_key=key, summary=parsed
+                )
+            return "duplicate" if outcome.duplicate else None
+
+        async def reply(message: dict[str, Any]) -> None:
+            await _replier(deps, user, await _channel_of(deps, incident_id))(message)
+
+        run_deferred(deps, f"view:{callback.name.lower()}", work, reply)
+
+    app.view(CallbackId.DECLARE.value)(on_declare)
+    for callback in (CallbackId.UPDATE, CallbackId.SEVERITY, CallbackId.RESOLVE):
+        app.view(callback.value)(on_incident_form)
+
+
+async def _channel_of(deps: HandlerDeps, incident_id: int) -> str | None:
+    """Where to answer about an incident: its channel (cheap; the ack has already gone)."""
+    try:
+        details = await deps.queries.details(incident_id)
+    except Exception:
+        return None
+    return details.incident.channel_id
+
+
+def register(app: AsyncApp, deps: HandlerDeps) -> None:
+    _register_buttons(app, deps)
+    _register_modals(app, deps)

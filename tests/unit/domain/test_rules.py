@@ -1,0 +1,153 @@
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from incidentbot.domain.errors import InvalidInputError, InvalidTransitionError, PermissionDeniedError
+from incidentbot.domain.models import Incident, Severity, Status
+from incidentbot.domain.rules import (
+    Action,
+    RoutingConfig,
+    authorize,
+    channel_name,
+    check_transition,
+    dm_allowed,
+    parse_severity,
+    parse_status,
+    route_for,
+    validate_title,
+)
+
+NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+VALID_CHANNEL = re.compile(r"^[a-z0-9_-]{1,80}$")
+
+
+def incident(**overrides: object) -> Incident:
+    fields: dict[str, object] = {
+        "id": 42,
+        "title": "Checkout errors",
+        "severity": Severity.P2,
+        "status": Status.INVESTIGATING,
+        "service": None,
+        "description": "",
+        "commander_id": "U0ALICE",
+        "comms_id": None,
+        "scribe_id": None,
+        "declared_by": "U0ALICE",
+        "channel_id": "C0INC",
+        "channel_name": "inc-20261123-42-checkout-errors",
+        "summary_ts": None,
+        "template": None,
+        "declared_at": NOW,
+        "updated_at": NOW,
+        "resolved_at": None,
+        "resolution": None,
+    }
+    fields.update(overrides)
+    return Incident(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Checkout errors",
+        "🔥🔥 prod is on fire 🔥",
+        "Ошибка оплаты",
+        "決済エラー",
+        "!!!???...",
+        "x" * 500,
+        "'; DROP TABLE incidents; --",
+        "<script>alert(1)</script>",
+        "\u200b\u200bzero\u200bwidth",
+        "UPPER case_with_underscores",
+        "-leading and trailing-",
+    ],
+)
+def test_channel_names_are_always_valid_for_slack(title: str) -> None:
+    name = channel_name(day=date(2026, 11, 23), number=123456, title=title)
+    assert VALID_CHANNEL.match(name), name
+    assert name.startswith("inc-20261123-123456")
+    assert not name.endswith("-") and "--" not in name
+    assert VALID_CHANNEL.match(channel_name(day=date(2026, 11, 23), number=123456, title=title, attempt=3))
+
+
+def test_channel_name_reads_like_the_title() -> None:
+    assert (
+        channel_name(day=date(2026, 11, 23), number=42, title="Checkout errors!") == "inc-20261123-42-checkout-errors"
+    )
+    assert channel_name(day=date(2026, 11, 23), number=42, title="Café down") == "inc-20261123-42-cafe-down"
+    assert channel_name(day=date(2026, 11, 23), number=42, title="決済エラー") == "inc-20261123-42"
+    assert channel_name(day=date(2026, 11, 23), number=42, title="x", attempt=1) == "inc-20261123-42-x-2"
+
+
+def test_status_moves_forward_and_may_skip_but_never_back() -> None:
+    check_transition(Status.DECLARED, Status.INVESTIGATING)
+    check_transition(Status.DECLARED, Status.MONITORING)
+    check_transition(Status.IDENTIFIED, Status.RESOLVED)
+    with pytest.raises(InvalidTransitionError, match="cannot go back"):
+        check_transition(Status.MONITORING, Status.INVESTIGATING)
+    with pytest.raises(InvalidTransitionError, match="already"):
+        check_transition(Status.IDENTIFIED, Status.IDENTIFIED)
+    with pytest.raises(InvalidTransitionError, match="reopen"):
+        check_transition(Status.RESOLVED, Status.MONITORING)
+
+
+def test_commander_only_actions_name_who_can() -> None:
+    inc = incident(commander_id="U0ALICE")
+    for action in (Action.STATUS, Action.SEVERITY, Action.ROLE, Action.RESOLVE, Action.REOPEN):
+        authorize(action, actor="U0ALICE", incident=inc, admins=())
+        authorize(action, actor="U0ADMIN", incident=inc, admins=("U0ADMIN",))
+        with pytest.raises(PermissionDeniedError) as denied:
+            authorize(action, actor="U0BOB", incident=inc, admins=("U0ADMIN",))
+        assert "<@U0ALICE>" in denied.value.user_text and "admin" in denied.value.user_text
+    for action in (Action.UPDATE, Action.NOTE):
+        authorize(action, actor="U0BOB", incident=inc, admins=())
+
+
+def test_anyone_may_take_command_while_nobody_holds_it() -> None:
+    authorize(Action.COMMANDER, actor="U0BOB", incident=incident(commander_id=None), admins=())
+    with pytest.raises(PermissionDeniedError):
+        authorize(Action.COMMANDER, actor="U0BOB", incident=incident(commander_id="U0ALICE"), admins=())
+
+
+@pytest.mark.parametrize("text", ["P9", "p0", "", "high", "P1; DROP"])
+def test_unknown_severity_says_what_to_type(text: str) -> None:
+    with pytest.raises(InvalidInputError, match="Use P1, P2, P3 or P4"):
+        parse_severity(text)
+
+
+def test_severity_and_status_parse_forgivingly() -> None:
+    assert parse_severity(" p1 ") is Severity.P1
+    assert parse_status("Identified") is Status.IDENTIFIED
+    with pytest.raises(InvalidInputError, match="investigating, identified, monitoring, resolved"):
+        parse_status("fixed")
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\u200b\u200b", "\u200b \u2060"])
+def test_empty_titles_are_refused(title: str) -> None:
+    with pytest.raises(InvalidInputError, match="needs a title"):
+        validate_title(title)
+
+
+def test_long_titles_are_refused_with_the_limit() -> None:
+    with pytest.raises(InvalidInputError, match="keep it to 100"):
+        validate_title("x" * 5000)
+    assert validate_title("  a   b\u200b ") == "a b"
+
+
+def test_routing_follows_severity() -> None:
+    config = RoutingConfig(
+        notify_channels={Severity.P1: ("C1", "C2"), Severity.P2: ("C2",), Severity.P3: (), Severity.P4: ("C4",)},
+        p1_users=("U1", "U2"),
+    )
+    assert route_for(Severity.P1, config).channels == ("C1", "C2")
+    assert route_for(Severity.P1, config).dm_users == ("U1", "U2")
+    assert route_for(Severity.P2, config).dm_users == ()
+    assert route_for(Severity.P3, config).channels == ()
+    assert route_for(Severity.P4, config).channels == ("C4",)
+
+
+def test_one_dm_per_person_per_incident_in_five_minutes() -> None:
+    assert dm_allowed(None, NOW)
+    assert not dm_allowed(NOW - timedelta(minutes=4, seconds=59), NOW)
+    assert dm_allowed(NOW - timedelta(minutes=5), NOW)
