@@ -19,7 +19,8 @@ def render_text(text: str, names: Mapping[str, str] | None = None) -> str:
     def mention(match: re.Match[str]) -> str:
         sigil, target, label = match.group(1), match.group(2), match.group(3)
         if sigil == "!":
-            return f"@{label or target}"
+            # <!date^…|fallback> shows a time in the reader's zone; <!here> and friends are pings.
+            return (label or target) if target.startswith("date^") else f"@{label or target}"
         return f"{'@' if sigil == '@' else '#'}{names.get(target) or label or target}"
 
     text = _LINK.sub(r"\2 (\1)", text)

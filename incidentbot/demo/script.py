@@ -39,7 +39,7 @@ def _say(text: str = "") -> None:
 async def _names(ws: Workspace) -> dict[str, str]:
     """User and channel ids to the names people see."""
     info = await ws.slack.info()
-    names = {str(u["id"]): str(u["name"]) for u in info.get("users", [])}
+    names = {str(u["id"]): str(u["name"]) for u in info.get("users", [])} | {"U0BOT": "incidentbot"}
     names |= {str(c["id"]): str(c["name"]) for c in await ws.slack.channels()}
     return names
 

@@ -110,6 +110,16 @@ class Workspace:
         result = await self.slack.dms(user)
         return list(result["messages"])
 
+    async def summary_with(self, channel_id: str, contains: str, *, timeout: float = 10) -> Json:
+        """The pinned summary once it shows ``contains`` (it is edited in place after each change)."""
+
+        async def probe() -> Json | None:
+            summary = await self.summary(channel_id)
+            return summary if contains in visible_text(summary) else None
+
+        found: Json = await self.wait(probe, timeout=timeout, what=f"summary showing {contains!r}")
+        return found
+
     async def summary(self, channel_id: str) -> Json:
         channel = await self.channel(channel_id)
         for message in await self.messages(channel_id):

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 import pytest
 
 from incidentbot.demo.child import DaemonChild, daemon_env, free_port
+from incidentbot.demo.workspace import ALICE, CAROL, DAVE, ERIN, INCIDENTS, SRE, Workspace
 from incidentbot.sandbox import SandboxClient, SandboxServer
 
 T = TypeVar("T")
@@ -78,3 +80,40 @@ async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10, 
             return last  # type: ignore[no-any-return]
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+# -- the incident lifecycle: a daemon with routing, and the workspace as its people see it ---------------
+
+ROUTING = {
+    "NOTIFY_CHANNELS_P1": SRE,
+    "NOTIFY_CHANNELS_P2": INCIDENTS,
+    "P1_USERS": f"{CAROL},{DAVE}",
+    "INCIDENT_ADMINS": ERIN,
+    "SERVICES": "checkout,payments",
+    "SERVICE_OWNERS": '{"checkout": ["U0BOB"], "payments": ["U0GONE"]}',
+}
+
+
+@pytest.fixture
+async def bot(start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str) -> DaemonChild:
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    return daemon
+
+
+@pytest.fixture
+def ws(slack: SandboxClient) -> Workspace:
+    return Workspace(slack)
+
+
+def rows(database_url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Rows straight from PostgreSQL: what is stored, as opposed to what Slack shows."""
+    with psycopg.connect(database_url) as conn:
+        return list(conn.execute(query, params).fetchall())
+
+
+async def declare(ws: Workspace, text: str, *, user: str = ALICE, number: int = 1) -> dict[str, Any]:
+    await ws.run(f"declare {text}", user=user)
+    channel = await ws.incident_channel(number)
+    await ws.reply_to(user, f"#{number}")
+    return channel

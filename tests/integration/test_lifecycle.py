@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import psycopg
 import pytest
 
 from incidentbot.demo.child import DaemonChild
@@ -21,41 +20,8 @@ from incidentbot.demo.workspace import (
     Workspace,
     visible_text,
 )
-from incidentbot.sandbox import SandboxClient, SandboxServer
-from tests.integration.conftest import DaemonFactory
-
-ROUTING = {
-    "NOTIFY_CHANNELS_P1": SRE,
-    "NOTIFY_CHANNELS_P2": INCIDENTS,
-    "P1_USERS": f"{CAROL},{DAVE}",
-    "INCIDENT_ADMINS": ERIN,
-    "SERVICES": "checkout,payments",
-    "SERVICE_OWNERS": '{"checkout": ["U0BOB"], "payments": ["U0GONE"]}',
-}
-
-
-@pytest.fixture
-async def bot(start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str) -> DaemonChild:
-    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
-    await daemon.wait_ready()
-    return daemon
-
-
-@pytest.fixture
-def ws(slack: SandboxClient) -> Workspace:
-    return Workspace(slack)
-
-
-def rows(database_url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
-    with psycopg.connect(database_url) as conn:
-        return list(conn.execute(query, params).fetchall())
-
-
-async def declare(ws: Workspace, text: str, *, user: str = ALICE, number: int = 1) -> dict[str, Any]:
-    await ws.run(f"declare {text}", user=user)
-    channel = await ws.incident_channel(number)
-    await ws.reply_to(user, f"#{number}")
-    return channel
+from incidentbot.sandbox import SandboxClient
+from tests.integration.conftest import declare, rows
 
 
 async def test_declare_opens_a_channel_with_people_summary_topic_and_stored_history(
@@ -191,9 +157,9 @@ async def test_commander_hand_off_tells_both_and_moves_the_permissions(
     await ws.wait(lambda: _severity_is(database_url, "P4"), what="severity by new commander")
     await ws.run(f"role comms <@{CAROL}>", user=BOB, channel=channel["id"])
     await ws.wait(lambda: _role_is(database_url, CAROL), what="comms role")
-    summary = await ws.summary(channel["id"])
-    assert "<@U0CAROL>" in visible_text(summary) and "<@U0BOB>" in visible_text(summary)
-    assert CAROL in (await ws.channel(channel["id"]))["members"]
+    summary = await ws.summary_with(channel["id"], "<@U0CAROL>")
+    assert "<@U0BOB>" in visible_text(summary)
+    await ws.wait(lambda: _member(ws, channel["id"], CAROL), what="the comms person invited")
 
 
 async def _member(ws: Workspace, channel_id: str, user: str) -> bool:

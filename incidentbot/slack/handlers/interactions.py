@@ -65,29 +65,32 @@ BUTTONS: dict[ActionId, tuple[Action, ModalOpener]] = {
 }
 
 
+def _button_listener(deps: HandlerDeps, action: Action, build: ModalOpener) -> Callable[..., Awaitable[None]]:
+    """One listener per button. A factory, not default arguments: bolt fills parameters by name."""
+
+    async def on_button(ack: AsyncAck, body: dict[str, Any]) -> None:
+        if deps.tracker.closed:
+            return
+        await ack()
+        user = str(body["user"]["id"])
+        channel = (body.get("channel") or {}).get("id")
+        trigger = str(body.get("trigger_id", ""))
+        value = str((body.get("actions") or [{}])[0].get("value", ""))
+
+        async def work() -> str | None:
+            incident = await deps.lifecycle.require(incident_id=int(value), actor_id=user, action=action)
+            bind(incident_id=incident.id)
+            await deps.client.views_open(trigger_id=trigger, view=build(incident))
+            return None
+
+        run_deferred(deps, f"action:{action.name.lower()}", work, _replier(deps, user, channel))
+
+    return on_button
+
+
 def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
     for action_id, (action, build) in BUTTONS.items():
-
-        async def on_button(
-            ack: AsyncAck, body: dict[str, Any], action: Action = action, build: ModalOpener = build
-        ) -> None:
-            if deps.tracker.closed:
-                return
-            await ack()
-            user = str(body["user"]["id"])
-            channel = (body.get("channel") or {}).get("id")
-            trigger = str(body.get("trigger_id", ""))
-            value = str((body.get("actions") or [{}])[0].get("value", ""))
-
-            async def work() -> str | None:
-                incident = await deps.lifecycle.require(incident_id=int(value), actor_id=user, action=action)
-                bind(incident_id=incident.id)
-                await deps.client.views_open(trigger_id=trigger, view=build(incident))
-                return None
-
-            run_deferred(deps, f"action:{action.name.lower()}", work, _replier(deps, user, channel))
-
-        app.action(action_id.value)(on_button)
+        app.action(action_id.value)(_button_listener(deps, action, build))
 
     async def on_template(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
