@@ -13,7 +13,7 @@ from incidentbot.services.config import IncidentConfig
 from incidentbot.services.notify import Notifier
 from incidentbot.services.ports import ChatPort
 
-__all__ = ["ServiceContext"]
+__all__ = ["ServiceContext", "UseCase"]
 
 
 @dataclass(frozen=True)
@@ -24,3 +24,15 @@ class ServiceContext:
     config: IncidentConfig
     metrics: Metrics
     notifier: Notifier
+
+
+class UseCase:
+    """Base of the use-case classes: the context, unpacked once."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._pool = ctx.pool
+        self._chat = ctx.chat
+        self._clock = ctx.clock
+        self._config = ctx.config
+        self._metrics = ctx.metrics
+        self._notifier = ctx.notifier

@@ -16,7 +16,7 @@ from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError
 from incidentbot.domain.models import EventKind, Incident, Severity
 from incidentbot.domain.rules import channel_name, clean_text, route_for, validate_title
-from incidentbot.services.context import ServiceContext
+from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
 
@@ -48,15 +48,7 @@ class DeclareOutcome:
     problems: list[str] = field(default_factory=list)
 
 
-class IncidentDeclarer:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._pool = ctx.pool
-        self._chat = ctx.chat
-        self._clock = ctx.clock
-        self._config = ctx.config
-        self._metrics = ctx.metrics
-        self._notifier = ctx.notifier
-
+class IncidentDeclarer(UseCase):
     async def _validate(self, request: DeclareRequest) -> DeclareRequest:
         title = validate_title(request.title)
         service = clean_text(request.service or "") or None

@@ -17,7 +17,7 @@ from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from incidentbot.domain.models import EventKind, Incident, Role, Severity, Status, TimelineEvent
 from incidentbot.domain.rules import Action, authorize, check_transition, route_for, validate_text
-from incidentbot.services.context import ServiceContext
+from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
 
@@ -47,15 +47,7 @@ class ChangeOutcome:
 Decide = Callable[[Incident], Change]
 
 
-class IncidentLifecycle:
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._pool = ctx.pool
-        self._chat = ctx.chat
-        self._clock = ctx.clock
-        self._config = ctx.config
-        self._metrics = ctx.metrics
-        self._notifier = ctx.notifier
-
+class IncidentLifecycle(UseCase):
     # -- the one transaction every change goes through ------------------------------------------------
     async def _apply(
         self, *, incident_id: int, actor_id: str, request_key: str | None, action: Action, decide: Decide

@@ -73,6 +73,11 @@ class Invocation:
     respond: AsyncRespond
     deps: HandlerDeps
 
+    @property
+    def key(self) -> str:
+        """What makes this command's effect happen once, however often Slack delivers it."""
+        return f"trigger:{self.trigger_id}"
+
     def usage(self, sub: SubCommand) -> str:
         return f"{self.command} {USAGES[sub][0]}"
 
@@ -121,7 +126,7 @@ async def _declare(inv: Invocation) -> str | None:
     if _SEVERITY_WORD.match(first):
         severity, args = parse_severity(first), rest
     outcome = await inv.deps.declarer.declare(
-        DeclareRequest(actor_id=inv.user_id, request_key=f"trigger:{inv.trigger_id}", title=args, severity=severity)
+        DeclareRequest(actor_id=inv.user_id, request_key=inv.key, title=args, severity=severity)
     )
     incident = outcome.incident
     where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (not created yet)"
@@ -142,7 +147,7 @@ async def _status(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.change_status(
         incident_id=incident.id,
         actor_id=inv.user_id,
-        request_key=f"trigger:{inv.trigger_id}",
+        request_key=inv.key,
         status=parse_status(word),
         message=message,
     )
@@ -152,7 +157,7 @@ async def _status(inv: Invocation) -> str | None:
 async def _update(inv: Invocation) -> str | None:
     incident, rest = await _target(inv, SubCommand.UPDATE)
     outcome = await inv.deps.lifecycle.post_update(
-        incident_id=incident.id, actor_id=inv.user_id, request_key=f"trigger:{inv.trigger_id}", text=rest
+        incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key, text=rest
     )
     return _outcome(outcome.duplicate)
 
@@ -162,7 +167,7 @@ async def _severity(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.change_severity(
         incident_id=incident.id,
         actor_id=inv.user_id,
-        request_key=f"trigger:{inv.trigger_id}",
+        request_key=inv.key,
         severity=parse_severity(rest.partition(" ")[0]),
     )
     return _outcome(outcome.duplicate)
@@ -173,7 +178,7 @@ async def _commander(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.hand_off_commander(
         incident_id=incident.id,
         actor_id=inv.user_id,
-        request_key=f"trigger:{inv.trigger_id}",
+        request_key=inv.key,
         new_commander=parse_mention(rest.partition(" ")[0]),
     )
     if not outcome.duplicate:
@@ -191,7 +196,7 @@ async def _role(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.assign_role(
         incident_id=incident.id,
         actor_id=inv.user_id,
-        request_key=f"trigger:{inv.trigger_id}",
+        request_key=inv.key,
         role=role,
         user_id=parse_mention(who.partition(" ")[0]),
     )
@@ -201,7 +206,7 @@ async def _role(inv: Invocation) -> str | None:
 async def _note(inv: Invocation) -> str | None:
     incident, rest = await _target(inv, SubCommand.NOTE)
     outcome = await inv.deps.lifecycle.add_note(
-        incident_id=incident.id, actor_id=inv.user_id, request_key=f"trigger:{inv.trigger_id}", text=rest
+        incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key, text=rest
     )
     if not outcome.duplicate:
         await inv.say(f"Noted in the timeline of {incident.reference}.")
@@ -211,16 +216,14 @@ async def _note(inv: Invocation) -> str | None:
 async def _resolve(inv: Invocation) -> str | None:
     incident, rest = await _target(inv, SubCommand.RESOLVE)
     outcome = await inv.deps.lifecycle.resolve(
-        incident_id=incident.id, actor_id=inv.user_id, request_key=f"trigger:{inv.trigger_id}", summary=rest
+        incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key, summary=rest
     )
     return _outcome(outcome.duplicate)
 
 
 async def _reopen(inv: Invocation) -> str | None:
     incident, _ = await _target(inv, SubCommand.REOPEN)
-    outcome = await inv.deps.lifecycle.reopen(
-        incident_id=incident.id, actor_id=inv.user_id, request_key=f"trigger:{inv.trigger_id}"
-    )
+    outcome = await inv.deps.lifecycle.reopen(incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key)
     return _outcome(outcome.duplicate)
 
 
