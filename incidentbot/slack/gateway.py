@@ -7,6 +7,7 @@ crawl of users.list); a channel we must post in but are not a member of is joine
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = ["SlackGateway"]
 logger = logging.getLogger(__name__)
 
 USER_CACHE_SIZE = 2000
+USER_CACHE_SECONDS = 600.0  # people change timezones and leave; a profile is re-read after this
 
 
 def _code(exc: SlackApiError) -> str:
@@ -43,7 +45,7 @@ class SlackGateway:
     def __init__(self, client: AsyncWebClient, *, clock_now: Callable[[], Any]) -> None:
         self._client = client
         self._now = clock_now
-        self._users: dict[str, dict[str, Any] | None] = {}
+        self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         try:
@@ -140,8 +142,9 @@ class SlackGateway:
 
     # -- users ----------------------------------------------------------------------------------------
     async def _user(self, user_id: str) -> dict[str, Any] | None:
-        if user_id in self._users:
-            return self._users[user_id]
+        cached = self._users.get(user_id)
+        if cached is not None and time.monotonic() - cached[0] < USER_CACHE_SECONDS:
+            return cached[1]
         try:
             response = await self._client.users_info(user=user_id)
             user: dict[str, Any] | None = dict(response["user"])
@@ -149,9 +152,10 @@ class SlackGateway:
             if _code(exc) != "user_not_found":
                 raise ChatError(_code(exc), "users.info") from None
             user = None
+        self._users.pop(user_id, None)
         if len(self._users) >= USER_CACHE_SIZE:
             self._users.pop(next(iter(self._users)))
-        self._users[user_id] = user
+        self._users[user_id] = (time.monotonic(), user)
         return user
 
     async def user_exists(self, user_id: str) -> bool:

@@ -133,6 +133,17 @@ async def test_status_cannot_go_back_and_only_the_commander_may_change_it(
     assert rows(database_url, "SELECT status FROM incidents") == [("monitoring",)]
     audit = rows(database_url, "SELECT action, outcome, actor_id FROM audit_log WHERE outcome = 'denied'")
     assert audit == [("resolve", "denied", BOB)]  # `status resolved` is a resolve
+    metrics = await bot.metrics()
+    for sample in (
+        'incidentbot_incidents_declared_total{severity="P3"} 1.0',
+        'incidentbot_open_incidents{severity="P3",status="monitoring"} 1.0',
+        'incidentbot_commands_total{command="command:declare",outcome="ok"} 1.0',
+        'incidentbot_commands_total{command="command:status",outcome="refused"} 1.0',
+        'incidentbot_commands_total{command="command:status",outcome="denied"} 1.0',
+        'incidentbot_permission_denials_total{action="resolve"} 1.0',
+        'incidentbot_command_duration_seconds_count{command="command:declare"} 1.0',
+    ):
+        assert sample in metrics, sample
     # An admin may do what the commander may.
     await ws.slack.join(channel["id"], user=ERIN)
     await ws.run("resolve fixed by the admin", user=ERIN, channel=channel["id"])

@@ -100,3 +100,26 @@ def _postgres_running_in(pgdata: Path) -> bool:
         if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
             return True
     return False
+
+
+async def test_templates_can_be_listed_added_and_removed(start_daemon: DaemonFactory, database_url: str) -> None:
+    async def templates(*args: str) -> tuple[int, str]:
+        daemon = await start_daemon(sandbox=None, database_url=database_url, args=("templates", *args))
+        code = await daemon.wait_exit()
+        return code, daemon.log_text()
+
+    code, listing = await templates("list")
+    assert code == 0 and "Database outage" in listing and "P1" in listing  # seeded with the schema
+    code, _ = await templates("add", "Payments down", "--title", "Payments failing", "--severity", "p1")
+    assert code == 0
+    code, listing = await templates("list")
+    assert "Payments down" in listing and "Payments failing" in listing
+    code, output = await templates("add", "Bad", "--title", "x", "--severity", "P9")
+    assert code == 2 and "not a severity" in output
+    code, _ = await templates("remove", "Payments down")
+    assert code == 0
+    code, output = await templates("remove", "Payments down")
+    assert code == 1 and "no template named" in output
+    with psycopg.connect(database_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM incident_templates")]
+    assert "Payments down" not in names and "Bad" not in names

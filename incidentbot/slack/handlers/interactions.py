@@ -120,7 +120,9 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
 def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
     async def on_declare(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            form = parse_declare_submission(view["state"]["values"], view.get("private_metadata") or "")
+            form = parse_declare_submission(
+                view["state"]["values"], view.get("private_metadata") or "", services=deps.config.services
+            )
         except ModalValidationError as exc:
             await ack(response_action="errors", errors=exc.errors)
             return
