@@ -182,8 +182,13 @@ class SocketConnection:
             except Exception:
                 logger.exception("bolt failed to dispatch an envelope; leaving it unacked for Slack to redeliver")
                 return
-            if response.status != 200:
-                logger.warning("no listener acked this envelope (status %s)", response.status)
+            if response.status == 404:
+                # Nothing here handles it (an event we subscribe to but do not use yet). Ack it, or
+                # Slack keeps redelivering it and may turn the subscription off.
+                logger.info("no listener for this envelope; acked and ignored")
+                response.body = ""
+            elif response.status != 200:
+                logger.warning("envelope not acked (status %s); Slack will deliver it again", response.status)
                 return
             payload: dict[str, Any] | None = None
             if response.body:

@@ -182,3 +182,12 @@ async def test_second_signal_cancels_in_flight_work_at_once(
     daemon.signal(signal.SIGINT)
     assert await daemon.wait_exit(timeout=10) == 0
     assert any("cancelled 1 task" in line["message"] for line in daemon.log_lines())
+
+
+async def test_events_nobody_handles_are_acked_not_left_for_redelivery(
+    daemon: DaemonChild, slack: SandboxClient
+) -> None:
+    result = await slack.send_event(
+        {"type": "reaction_added", "user": "U0ALICE", "reaction": "eyes", "item": {"type": "message"}}
+    )
+    assert result.get("acked") is True and result["attempts"] == 1
