@@ -164,6 +164,20 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return templates.list_all(settings)
 
 
+def cmd_jobs(args: argparse.Namespace) -> int:
+    settings = _load_settings(_environment(args.env_file), slack=False)
+    from incidentbot.admin import jobs
+
+    if args.action == "retry":
+        if args.job_id is None and not args.all_dead:
+            print("incidentbot: give a job id, or --all-dead", file=sys.stderr)
+            return EXIT_CONFIG
+        return jobs.retry(settings, job_id=args.job_id)
+    if args.action == "drop":
+        return jobs.drop(settings, job_id=args.job_id)
+    return jobs.list_all(settings, status=getattr(args, "status", None), limit=getattr(args, "limit", 50))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from incidentbot.demo import run_demo
 
@@ -229,6 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
     remove_p = actions.add_parser("remove", help="remove a template")
     remove_p.add_argument("name", help="the template's name")
     p.set_defaults(func=cmd_templates)
+    p = add(
+        "jobs",
+        "list the durable job queue, retry dead jobs, drop jobs",
+        "Work that must not be lost waits in PostgreSQL as jobs; failures are retried with backoff up\n"
+        "to JOB_MAX_ATTEMPTS, then the job is dead and waits for you.\n\n"
+        "  incidentbot jobs list [--status queued|running|done|dead] [--limit N]\n"
+        "  incidentbot jobs retry ID | --all-dead\n"
+        "  incidentbot jobs drop ID",
+    )
+    job_actions = p.add_subparsers(dest="action", metavar="<action>")
+    list_p = job_actions.add_parser("list", help="the newest jobs")
+    list_p.add_argument("--status", choices=["queued", "running", "done", "dead"], help="only jobs in this state")
+    list_p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    retry_p = job_actions.add_parser("retry", help="queue a dead job again with fresh attempts")
+    retry_p.add_argument("job_id", type=int, nargs="?", help="the job's id")
+    retry_p.add_argument("--all-dead", action="store_true", help="every dead job")
+    drop_p = job_actions.add_parser("drop", help="delete a queued or dead job")
+    drop_p.add_argument("job_id", type=int, help="the job's id")
+    p.set_defaults(func=cmd_jobs)
     p = sub.add_parser(
         "sandbox",
         help="run a local fake Slack to try the bot without a workspace",

@@ -126,6 +126,26 @@ class Metrics:
             registry=r,
         )
 
+        self.jobs = Gauge(
+            "incidentbot_jobs",
+            "Unfinished jobs in the durable queue by kind and status (queued, running, dead).",
+            ["kind", "status"],
+            registry=r,
+        )
+        self.job_failures = Counter(
+            "incidentbot_job_failures",
+            "Failed job attempts (each is retried until dead), by kind.",
+            ["kind"],
+            registry=r,
+        )
+        self.job_latency = Histogram(
+            "incidentbot_job_latency_seconds",
+            "Time from a job being queued to its completion, by kind.",
+            ["kind"],
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+            registry=r,
+        )
+
     def watch_pool(self, stats: Callable[[], dict[str, int]]) -> None:
         """Read the pool's figures at scrape time rather than copying them on every change."""
         self.db_pool_size.set_function(lambda: stats().get("pool_size", 0))

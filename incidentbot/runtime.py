@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import enum
 import logging
+import os
+import socket as socket_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,7 @@ from incidentbot.domain.models import Severity
 from incidentbot.domain.rules import RoutingConfig
 from incidentbot.health import Readiness
 from incidentbot.jobs.scheduler import Scheduler
+from incidentbot.jobs.worker import JobWorker
 from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.context import ServiceContext
@@ -36,6 +39,7 @@ from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.lifecycle import IncidentLifecycle
 from incidentbot.services.notify import Notifier
 from incidentbot.services.queries import IncidentQueries
+from incidentbot.services.queue import JobQueue
 from incidentbot.settings import Settings
 from incidentbot.slack.app import build_app
 from incidentbot.slack.client import InstrumentedWebClient, build_web_client
@@ -74,6 +78,15 @@ class Signals:
     @classmethod
     def create(cls) -> Signals:
         return cls(asyncio.Event(), asyncio.Event())
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """Everything that brings in new work, so shutdown can stop it first."""
+
+    scheduler: Scheduler
+    socket: SocketConnection
+    worker: JobWorker
 
 
 class _StartupError(Exception):
@@ -125,7 +138,7 @@ async def _start(
     tracker: TaskTracker,
     readiness: Readiness,
     metrics: Metrics,
-) -> tuple[Scheduler, SocketConnection]:
+) -> _Intake:
     side = SideServer(host=settings.http_host, port=settings.http_port, readiness=readiness, metrics=metrics)
     await side.start()
     stack.push_async_callback(side.stop)
@@ -167,14 +180,28 @@ async def _start(
     stack.push_async_callback(socket.stop)
     readiness.add("slack_socket", socket.check)
 
+    queue = JobQueue(
+        pool=pool,
+        clock=SystemClock(),
+        metrics=metrics,
+        worker_id=f"{socket_module.gethostname()}:{os.getpid()}",
+        max_attempts=settings.job_max_attempts,
+    )
+    # No job kinds are registered yet: the queue's consumers arrive with the Statuspage, archival and
+    # durable-Slack-call work. The worker still runs, so `incidentbot jobs` and the metrics are live.
+    worker = JobWorker(queue=queue, handlers={}, tracker=tracker)
+    worker.start()
+    stack.push_async_callback(worker.stop)
+
     scheduler = Scheduler(tracker)
     scheduler.every(AUTH_REFRESH_SECONDS, identity.refresh, name="slack-auth-refresh")
     scheduler.every(GAUGE_REFRESH_SECONDS, lambda: refresh_open_incidents(pool, metrics), name="open-incidents-gauge")
+    scheduler.every(GAUGE_REFRESH_SECONDS, queue.refresh_gauges, name="jobs-gauge")
     await refresh_open_incidents(pool, metrics)
     scheduler.start()
     stack.callback(scheduler.stop)
     readiness.starting = False
-    return scheduler, socket
+    return _Intake(scheduler, socket, worker)
 
 
 def incident_config(settings: Settings) -> IncidentConfig:
@@ -253,7 +280,7 @@ async def run(
             return ExitCode.OK
         stopping.cancel()
         try:
-            scheduler, socket = starting.result()
+            intake = starting.result()
         except _StartupError as exc:
             logger.error("cannot start: %s", exc)
             return exc.code
@@ -264,8 +291,9 @@ async def run(
 
         logger.info("shutting down: not ready, stopping intake")
         readiness.draining = True
-        scheduler.stop()
-        await socket.stop()
+        intake.scheduler.stop()
+        await intake.socket.stop()
+        await intake.worker.stop()
         await _drain(tracker, signals, settings.shutdown_timeout_seconds)
         logger.info("in-flight work finished; closing database and server")
     logger.info("stopped cleanly")

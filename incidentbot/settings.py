@@ -284,6 +284,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default="25",
     ),
     Setting(
+        "JOB_MAX_ATTEMPTS",
+        "job_max_attempts",
+        _positive_int,
+        "Attempts of a queued job before it is marked dead; retries back off from 2 s to 10 minutes.",
+        default="12",
+    ),
+    Setting(
         "SERVICES",
         "services",
         _names,
@@ -358,6 +365,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
+    job_max_attempts: int = 12
     services: tuple[str, ...] = ()
     service_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_severity: str = "P3"

@@ -11,6 +11,8 @@ __all__ = [
     "Announcement",
     "EventKind",
     "Incident",
+    "Job",
+    "JobStatus",
     "NotificationStatus",
     "Role",
     "Severity",
@@ -156,3 +158,31 @@ class Template:
     severity: Severity
     service: str | None
     description: str
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """A unit of work that must not be lost: written with the change that causes it, run at least once."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    incident_id: int | None
+    ordering_key: str | None
+    status: JobStatus
+    attempts: int
+    max_attempts: int
+    run_after: datetime
+    locked_by: str | None
+    locked_until: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None

@@ -23,6 +23,7 @@ __all__ = [
     "check_transition",
     "clean_text",
     "dm_allowed",
+    "job_retry_delay",
     "parse_severity",
     "parse_status",
     "route_for",
@@ -166,3 +167,18 @@ def route_for(severity: Severity, config: RoutingConfig) -> Route:
 def dm_allowed(last_sent: datetime | None, now: datetime) -> bool:
     """At most one DM per person per incident in DM_THROTTLE."""
     return last_sent is None or now - last_sent >= DM_THROTTLE
+
+
+JOB_RETRY_BASE = timedelta(seconds=2)
+JOB_RETRY_CAP = timedelta(minutes=10)
+
+
+def job_retry_delay(attempt: int, *, jitter: float) -> timedelta:
+    """Exponential backoff: 2 s, 4 s, 8 s… capped at 10 minutes, scaled by ``jitter`` in [0.5, 1].
+
+    The jitter spreads retries of jobs that failed together (a Slack outage) so they do not return
+    together.
+    """
+    exponent = min(max(attempt - 1, 0), 20)
+    delay: timedelta = min(JOB_RETRY_BASE * (2**exponent), JOB_RETRY_CAP)
+    return delay * min(max(jitter, 0.5), 1.0)
