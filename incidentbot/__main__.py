@@ -178,6 +178,17 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return jobs.list_all(settings, status=getattr(args, "status", None), limit=getattr(args, "limit", 50))
 
 
+def cmd_statuspage(args: argparse.Namespace) -> int:
+    settings = _load_settings(_environment(args.env_file), slack=False)
+    from incidentbot.admin import statuspage
+
+    if args.action == "map":
+        return statuspage.map_service(settings, service=args.service, component_id=args.component_id)
+    if args.action == "unmap":
+        return statuspage.unmap(settings, service=args.service)
+    return statuspage.list_all(settings)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from incidentbot.demo import run_demo
 
@@ -262,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     drop_p = job_actions.add_parser("drop", help="delete a queued or dead job")
     drop_p.add_argument("job_id", type=int, help="the job's id")
     p.set_defaults(func=cmd_jobs)
+    p = add(
+        "statuspage",
+        "map services to Statuspage components",
+        "When an incident is published on Statuspage, the component mapped to its service shows the\n"
+        "outage (P1 major_outage, P2 partial_outage, P3/P4 degraded_performance) until it is resolved.\n\n"
+        "  incidentbot statuspage map checkout 8kbf7d35c070\n"
+        "  incidentbot statuspage unmap checkout\n"
+        "  incidentbot statuspage list",
+    )
+    sp_actions = p.add_subparsers(dest="action", metavar="<action>")
+    map_p = sp_actions.add_parser("map", help="map a service to a component (replaces an earlier mapping)")
+    map_p.add_argument("service", help="one of SERVICES")
+    map_p.add_argument("component_id", help="the Statuspage component's id")
+    unmap_p = sp_actions.add_parser("unmap", help="remove a service's mapping")
+    unmap_p.add_argument("service")
+    sp_actions.add_parser("list", help="show the mapping")
+    p.set_defaults(func=cmd_statuspage)
     p = sub.add_parser(
         "sandbox",
         help="run a local fake Slack to try the bot without a workspace",

@@ -12,39 +12,25 @@ import asyncio
 import contextlib
 import enum
 import logging
-import os
-import socket as socket_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from incidentbot.clock import SystemClock
+from incidentbot.composition import build_graph
 from incidentbot.db.embedded import start_embedded
 from incidentbot.db.migrate import LockTimeout, SchemaTooNewError, apply_migrations
 from incidentbot.db.pool import DatabaseUnavailableError, check_database, open_pool
-from incidentbot.domain.models import Severity
-from incidentbot.domain.rules import RoutingConfig
 from incidentbot.health import Readiness
 from incidentbot.jobs.scheduler import Scheduler
 from incidentbot.jobs.worker import JobWorker
 from incidentbot.metrics import Metrics
-from incidentbot.services.config import IncidentConfig
-from incidentbot.services.context import ServiceContext
-from incidentbot.services.declare import IncidentDeclarer
 from incidentbot.services.gauges import refresh_open_incidents
-from incidentbot.services.lifecycle import IncidentLifecycle
-from incidentbot.services.notify import Notifier
-from incidentbot.services.queries import IncidentQueries
-from incidentbot.services.queue import JobQueue
 from incidentbot.settings import Settings
 from incidentbot.slack.app import build_app
-from incidentbot.slack.client import InstrumentedWebClient, build_web_client
-from incidentbot.slack.gateway import SlackGateway
-from incidentbot.slack.handlers.runner import HandlerDeps
+from incidentbot.slack.client import build_web_client
 from incidentbot.slack.identity import SlackAuthRejectedError, SlackIdentity
 from incidentbot.slack.socket import SocketConnection
 from incidentbot.tasks import TaskTracker
@@ -164,8 +150,8 @@ async def _start(
         raise _StartupError(ExitCode.SLACK_REJECTED, str(exc)) from None
     readiness.add("slack_auth", identity.check)
 
-    deps = _handler_deps(settings, pool=pool, client=client, tracker=tracker, metrics=metrics)
-    app = build_app(client=client, identity=identity, deps=deps)
+    graph = build_graph(settings, pool=pool, client=client, session=session, tracker=tracker, metrics=metrics)
+    app = build_app(client=client, identity=identity, deps=graph.deps)
     socket = SocketConnection(
         app=app,
         app_token=settings.slack_app_token.reveal(),
@@ -180,70 +166,23 @@ async def _start(
     stack.push_async_callback(socket.stop)
     readiness.add("slack_socket", socket.check)
 
-    queue = JobQueue(
-        pool=pool,
-        clock=SystemClock(),
-        metrics=metrics,
-        worker_id=f"{socket_module.gethostname()}:{os.getpid()}",
-        max_attempts=settings.job_max_attempts,
-    )
-    # No job kinds are registered yet: the queue's consumers arrive with the Statuspage, archival and
-    # durable-Slack-call work. The worker still runs, so `incidentbot jobs` and the metrics are live.
-    worker = JobWorker(queue=queue, handlers={}, tracker=tracker)
+    worker = JobWorker(queue=graph.queue, handlers=graph.job_handlers, tracker=tracker)
     worker.start()
     stack.push_async_callback(worker.stop)
+    for name, check in graph.checks.items():
+        readiness.add(name, check)
 
     scheduler = Scheduler(tracker)
     scheduler.every(AUTH_REFRESH_SECONDS, identity.refresh, name="slack-auth-refresh")
     scheduler.every(GAUGE_REFRESH_SECONDS, lambda: refresh_open_incidents(pool, metrics), name="open-incidents-gauge")
-    scheduler.every(GAUGE_REFRESH_SECONDS, queue.refresh_gauges, name="jobs-gauge")
+    for seconds, job, name in graph.periodic:
+        scheduler.every(seconds, job, name=name)
+        await job()  # once now, so gauges and checks are right from the start
     await refresh_open_incidents(pool, metrics)
     scheduler.start()
     stack.callback(scheduler.stop)
     readiness.starting = False
     return _Intake(scheduler, socket, worker)
-
-
-def incident_config(settings: Settings) -> IncidentConfig:
-    notify = {
-        Severity.P1: settings.notify_channels_p1,
-        Severity.P2: settings.notify_channels_p2,
-        Severity.P3: settings.notify_channels_p3,
-        Severity.P4: settings.notify_channels_p4,
-    }
-    return IncidentConfig(
-        routing=RoutingConfig(notify_channels=notify, p1_users=settings.p1_users),
-        admins=frozenset(settings.incident_admins),
-        services=settings.services,
-        service_owners=settings.service_owners,
-        default_severity=Severity(settings.default_severity),
-    )
-
-
-def _handler_deps(
-    settings: Settings,
-    *,
-    pool: AsyncConnectionPool[Any],
-    client: InstrumentedWebClient,
-    tracker: TaskTracker,
-    metrics: Metrics,
-) -> HandlerDeps:
-    clock = SystemClock()
-    config = incident_config(settings)
-    gateway = SlackGateway(client, clock_now=clock.now)
-    notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
-    ctx = ServiceContext(pool=pool, chat=gateway, clock=clock, config=config, metrics=metrics, notifier=notifier)
-    return HandlerDeps(
-        tracker=tracker,
-        metrics=metrics,
-        declarer=IncidentDeclarer(ctx),
-        lifecycle=IncidentLifecycle(ctx),
-        queries=IncidentQueries(pool=pool),
-        config=config,
-        gateway=gateway,
-        client=client,
-        clock=clock,
-    )
 
 
 async def _drain(tracker: TaskTracker, signals: Signals, timeout: float) -> None:

@@ -291,6 +291,31 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default="12",
     ),
     Setting(
+        "STATUSPAGE_API_KEY",
+        "statuspage_api_key",
+        lambda raw: Secret(raw) if raw else None,
+        "Statuspage.io API key. With STATUSPAGE_PAGE_ID it turns Statuspage sync on; unset, it is off.",
+        default="",
+        secret=True,
+    ),
+    Setting(
+        "STATUSPAGE_PAGE_ID", "statuspage_page_id", str, "The Statuspage page incidents are published to.", default=""
+    ),
+    Setting(
+        "STATUSPAGE_API_URL",
+        "statuspage_api_url",
+        _http_url,
+        "Base URL of Statuspage's API (point it at the local fake to try it).",
+        default="https://api.statuspage.io/v1/",
+    ),
+    Setting(
+        "STATUSPAGE_MIN_SEVERITY",
+        "statuspage_min_severity",
+        _severity,
+        "Incidents at this severity or worse are published on Statuspage (P2: P1 and P2).",
+        default="P2",
+    ),
+    Setting(
         "SERVICES",
         "services",
         _names,
@@ -366,6 +391,10 @@ class Settings:
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
+    statuspage_api_key: Secret | None = None
+    statuspage_page_id: str = ""
+    statuspage_api_url: str = "https://api.statuspage.io/v1/"
+    statuspage_min_severity: str = "P2"
     services: tuple[str, ...] = ()
     service_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_severity: str = "P3"
@@ -399,6 +428,10 @@ class Settings:
                 values[setting.field] = setting.parse(raw)
             except _Invalid as exc:
                 problems.append(f"{setting.env}: {exc}")
+        if bool(values.get("statuspage_api_key")) != bool(values.get("statuspage_page_id")):
+            problems.append(
+                "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID go together: set both to sync to Statuspage, or neither"
+            )
         owners = values.get("service_owners") or {}
         services = values.get("services") or ()
         unknown = [s for s in owners if services and s not in services]
@@ -415,6 +448,10 @@ class Settings:
     def redacted(self) -> dict[str, object]:
         """The settings as a dict fit for a log line: secrets masked."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def statuspage_enabled(self) -> bool:
+        return self.statuspage_api_key is not None and bool(self.statuspage_page_id)
 
     def secrets(self) -> list[str]:
         """The raw secret values, so the log redactor can scrub them if they ever leak into a message."""

@@ -16,11 +16,11 @@ from incidentbot.db.migrate import apply_migrations
 from incidentbot.domain.models import JobStatus
 from incidentbot.settings import Settings
 
-__all__ = ["drop", "list_all", "retry"]
+__all__ = ["database", "drop", "list_all", "retry"]
 
 
 @contextlib.asynccontextmanager
-async def _connection(settings: Settings) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+async def database(settings: Settings) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     embedded = None
     if settings.database_url is not None:
         url = settings.database_url.reveal()
@@ -38,7 +38,7 @@ async def _connection(settings: Settings) -> AsyncIterator[psycopg.AsyncConnecti
 
 def _run(settings: Settings, action: Callable[[psycopg.AsyncConnection[Any]], Awaitable[int]]) -> int:
     async def main() -> int:
-        async with _connection(settings) as conn:
+        async with database(settings) as conn:
             return await action(conn)
 
     return asyncio.run(main())

@@ -12,6 +12,7 @@ from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.notify import Notifier
 from incidentbot.services.ports import ChatPort
+from incidentbot.services.statuspage_sync import StatuspageSync
 
 __all__ = ["ServiceContext", "UseCase"]
 
@@ -24,6 +25,8 @@ class ServiceContext:
     config: IncidentConfig
     metrics: Metrics
     notifier: Notifier
+    # Mirrors public incidents on Statuspage; None when Statuspage is not configured.
+    publisher: StatuspageSync | None = None
 
 
 class UseCase:
@@ -36,3 +39,4 @@ class UseCase:
         self._config = ctx.config
         self._metrics = ctx.metrics
         self._notifier = ctx.notifier
+        self._publisher = ctx.publisher

@@ -132,6 +132,10 @@ class IncidentDeclarer(UseCase):
                 incident_id=incident.id,
                 new_state=incident.snapshot(),
             )
+            if self._publisher is not None:
+                await self._publisher.enqueue(conn, incident, message=incident.description)
+        if self._publisher is not None:
+            self._publisher.poke()
         return DeclareOutcome(incident)
 
     async def _create_channel(self, incident: Incident) -> tuple[str, str]:

@@ -46,6 +46,11 @@ class ChangeOutcome:
 
 Decide = Callable[[Incident], Change]
 
+# Changes customers see on the status page; notes, roles and hand-offs stay internal.
+PUBLIC_KINDS = frozenset(
+    {EventKind.STATUS, EventKind.UPDATE, EventKind.SEVERITY, EventKind.RESOLVED, EventKind.REOPENED}
+)
+
 
 class IncidentLifecycle(UseCase):
     # -- the one transaction every change goes through ------------------------------------------------
@@ -103,8 +108,12 @@ class IncidentLifecycle(UseCase):
                     old_state=before.snapshot(),
                     new_state=after.snapshot(),
                 )
+                if self._publisher is not None and change.kind in PUBLIC_KINDS:
+                    await self._publisher.enqueue(conn, after, message=change.text)
         if denied is not None:
             raise denied
+        if self._publisher is not None:
+            self._publisher.poke()
         await refresh_open_incidents(self._pool, self._metrics)
         return ChangeOutcome(before, after, event)
 

@@ -7,13 +7,14 @@ services can react (a taken channel name, a user who cannot be invited) without 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from incidentbot.domain.models import Incident, Severity, TimelineEvent
+from incidentbot.domain.models import Incident, Severity, Status, TimelineEvent
 
-__all__ = ["ChatError", "ChatPort"]
+__all__ = ["ChatError", "ChatPort", "PublicRef", "StatusPagePort"]
 
 
 class ChatError(Exception):
@@ -68,6 +69,32 @@ class ChatPort(Protocol):
         """DM someone that they now (or no longer) command an incident."""
         ...
 
+    async def post_notice(self, channel_id: str, text: str) -> str:
+        """A short bot notice in a channel (e.g. "published on Statuspage"); ``text`` is mrkdwn."""
+        ...
+
     async def user_exists(self, user_id: str) -> bool: ...
 
     async def user_timezone(self, user_id: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class PublicRef:
+    """The public status page incident mirroring a local one."""
+
+    id: str
+    link: str | None
+
+
+class StatusPagePort(Protocol):
+    """A public status page: open, update and close the incident customers see."""
+
+    async def open(
+        self, *, title: str, status: Status, message: str, components: Mapping[str, Severity]
+    ) -> PublicRef: ...
+
+    async def update(
+        self, public_id: str, *, status: Status, message: str, components: Mapping[str, Severity]
+    ) -> PublicRef: ...
+
+    async def close(self, public_id: str, *, message: str, component_ids: Sequence[str]) -> PublicRef: ...

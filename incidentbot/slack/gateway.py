@@ -140,6 +140,12 @@ class SlackGateway:
     async def tell_commander(self, user_id: str, incident: Incident, *, previous: str | None) -> None:
         await self._post(user_id, commander_handoff_dm(incident, previous=previous, recipient=user_id))
 
+    async def post_notice(self, channel_id: str, text: str) -> str:
+        return await self._post(
+            channel_id,
+            {"text": text, "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}]},
+        )
+
     # -- users ----------------------------------------------------------------------------------------
     async def _user(self, user_id: str) -> dict[str, Any] | None:
         cached = self._users.get(user_id)

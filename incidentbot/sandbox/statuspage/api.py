@@ -20,7 +20,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def gate_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every error as `{"error": …}`; API requests also pass the fault, auth and rate-limit gates and are logged."""
     fake = request.app[STATUSPAGE]
     is_api = request.path.startswith(API_PREFIX)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from .api import add_api_routes, json_errors
+from .api import add_api_routes, gate_requests
 from .control import add_control_routes
 from .core import STATUSPAGE, FakeStatuspage
 
@@ -63,7 +63,7 @@ class StatuspageServer:
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def build_app(self) -> web.Application:
-        app = web.Application(middlewares=[json_errors])
+        app = web.Application(middlewares=[gate_requests])
         app[STATUSPAGE] = self.fake
         add_api_routes(app)
         add_control_routes(app)

@@ -1,0 +1,2 @@
+DROP TABLE statuspage_incidents;
+DROP TABLE statuspage_components;

@@ -1,0 +1,135 @@
+"""Public incidents mirrored on Statuspage through the durable queue: in order, once each, through outages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from incidentbot.demo.child import DaemonChild
+from incidentbot.demo.workspace import ALICE, GENERAL, Workspace
+from incidentbot.sandbox import SandboxClient, SandboxServer
+from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
+from tests.integration.conftest import ROUTING, DaemonFactory, declare, rows
+
+
+@pytest.fixture
+async def statuspage() -> AsyncIterator[StatuspageServer]:
+    server = StatuspageServer(host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def public_page(statuspage: StatuspageServer) -> AsyncIterator[StatuspageControl]:
+    async with StatuspageControl(statuspage.url) as control:
+        yield control
+
+
+@pytest.fixture
+async def published_bot(
+    start_daemon: DaemonFactory,
+    sandbox: SandboxServer,
+    statuspage: StatuspageServer,
+    public_page: StatuspageControl,
+    database_url: str,
+) -> DaemonChild:
+    env = {
+        **ROUTING,
+        "STATUSPAGE_API_KEY": statuspage.api_key,
+        "STATUSPAGE_PAGE_ID": statuspage.page_id,
+        "STATUSPAGE_API_URL": statuspage.api_url,
+    }
+    checkout = next(c["id"] for c in await public_page.components() if c["name"] == "Checkout API")
+    mapping = await start_daemon(
+        sandbox=None, database_url=database_url, args=("statuspage", "map", "checkout", checkout)
+    )
+    assert await mapping.wait_exit() == 0, mapping.log_text()
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
+    await daemon.wait_ready()
+    return daemon
+
+
+async def _declare_checkout(ws: Workspace, slack: SandboxClient, title: str, severity: str) -> dict[str, Any]:
+    await ws.run("declare", user=ALICE, channel=GENERAL)
+
+    async def open_view() -> dict[str, Any] | None:
+        views = await slack.views(ALICE, open_only=True)
+        return views[-1] if views else None
+
+    view = await ws.wait(open_view, what="declare form")
+    await slack.submit_view(
+        user=ALICE,
+        view_id=view["id"],
+        values={
+            "title": {"title": {"type": "plain_text_input", "value": title}},
+            "severity": {"severity": {"type": "static_select", "selected_option": {"value": severity}}},
+            "service": {"service": {"type": "static_select", "selected_option": {"value": "checkout"}}},
+        },
+    )
+    return await ws.incident_channel(1)
+
+
+async def _public(page: StatuspageControl, count: int) -> list[dict[str, Any]] | None:
+    incidents = await page.incidents()
+    if incidents and len(incidents[0].get("updates", [])) >= count:
+        return incidents
+    return None
+
+
+async def test_a_public_incident_is_published_updated_and_resolved_in_order(
+    published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl, database_url: str
+) -> None:
+    channel = await _declare_checkout(ws, slack, "Checkout errors", "P2")
+    cid = channel["id"]
+    await ws.message_with(cid, "Published on Statuspage")
+    (incident,) = await ws.wait(lambda: _public(public_page, 1), what="published")
+    assert incident["name"] == "Checkout errors" and incident["status"] == "investigating"
+    component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
+    assert component["status"] == "partial_outage"
+
+    await ws.run("status identified bad deploy, rolling back", user=ALICE, channel=cid)
+    await ws.message_with(cid, "bad deploy, rolling back")
+    await ws.run("resolve rolled back", user=ALICE, channel=cid)
+    (incident,) = await ws.wait(lambda: _public(public_page, 3), what="three public updates")
+    updates = incident["updates"]  # oldest first, as they arrived
+    assert [u["status"] for u in updates] == ["investigating", "identified", "resolved"]
+    assert updates[1]["body"] == "bad deploy, rolling back"
+    component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
+    assert component["status"] == "operational"
+    await ws.message_with(cid, "Resolved on Statuspage")
+    assert rows(database_url, "SELECT status, count(*) FROM jobs GROUP BY status") == [("done", 3)]
+
+
+async def test_internal_incidents_stay_off_the_status_page(
+    published_bot: DaemonChild, ws: Workspace, public_page: StatuspageControl, database_url: str
+) -> None:
+    channel = await declare(ws, "P3 Slow internal report", user=ALICE)
+    await ws.run("note only engineers care", user=ALICE, channel=channel["id"])
+    await ws.message_with(channel["id"], "only engineers care")
+    assert await public_page.incidents() == []
+    assert rows(database_url, "SELECT count(*) FROM jobs") == [(0,)]
+
+
+async def test_every_update_arrives_in_order_after_statuspage_recovers(
+    published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl
+) -> None:
+    await public_page.fault(status=500, seconds=3)  # Statuspage is down for the next 3 s
+    channel = await declare(ws, "P1 Payments down", user=ALICE)
+    cid = channel["id"]
+    await ws.message_with(cid, "Statuspage did not take the update")  # said once, in the channel
+    # One at a time, as people type: each change is applied before the next command is sent.
+    await ws.run("status identified card processor timeouts", user=ALICE, channel=cid)
+    await ws.message_with(cid, "card processor timeouts")
+    await ws.run("update failing over to the second processor", user=ALICE, channel=cid)
+    await ws.message_with(cid, "failing over to the second processor")
+    await ws.run("status monitoring", user=ALICE, channel=cid)
+    (incident,) = await ws.wait(lambda: _public(public_page, 4), timeout=30, what="all four updates")
+    updates = incident["updates"]
+    assert [u["status"] for u in updates] == ["investigating", "identified", "identified", "monitoring"], updates
+    assert updates[2]["body"] == "failing over to the second processor"
+    assert len(await public_page.incidents()) == 1  # retried, never duplicated
