@@ -30,17 +30,28 @@ from incidentbot.services.notify import Notifier
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.queue import JobQueue
 from incidentbot.services.statuspage_sync import SYNC_KIND, StatuspageSync
+from incidentbot.services.timers import ArchivePolicy, IncidentTimers
 from incidentbot.settings import Settings
 from incidentbot.slack.client import InstrumentedWebClient
 from incidentbot.slack.gateway import SlackGateway
 from incidentbot.slack.handlers.runner import HandlerDeps
 from incidentbot.tasks import TaskTracker
 
-__all__ = ["Graph", "build_graph", "incident_config"]
+__all__ = ["Graph", "Periodic", "build_graph", "incident_config"]
 
 logger = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job for the scheduler; ``at_start`` ones also run once before the daemon says it is ready."""
+
+    seconds: float
+    job: Callable[[], Awaitable[object]]
+    name: str
+    at_start: bool = False
 
 
 @dataclass
@@ -49,8 +60,7 @@ class Graph:
     queue: JobQueue
     job_handlers: dict[str, JobHandler] = field(default_factory=dict)
     checks: dict[str, Check] = field(default_factory=dict)
-    # (seconds, job, name) for the scheduler.
-    periodic: list[tuple[float, Callable[[], Awaitable[object]], str]] = field(default_factory=list)
+    periodic: list[Periodic] = field(default_factory=list)
 
 
 def incident_config(settings: Settings) -> IncidentConfig:
@@ -90,7 +100,7 @@ def build_graph(
     )
     graph_handlers: dict[str, JobHandler] = {}
     checks: dict[str, Check] = {}
-    periodic: list[tuple[float, Callable[[], Awaitable[object]], str]] = [(30.0, queue.refresh_gauges, "jobs-gauge")]
+    periodic = [Periodic(30.0, queue.refresh_gauges, "jobs-gauge", at_start=True)]
     publisher = None
     if settings.statuspage_enabled and settings.statuspage_api_key is not None:
         statuspage = StatuspageClient(
@@ -110,7 +120,7 @@ def build_graph(
         graph_handlers[SYNC_KIND] = publisher.run
         reachability = StatuspageReachability(statuspage)
         checks["statuspage"] = reachability.check
-        periodic.append((30.0, reachability.refresh, "statuspage-reachability"))
+        periodic.append(Periodic(30.0, reachability.refresh, "statuspage-reachability", at_start=True))
         logger.info(
             "Statuspage sync is on for page %s (%s and worse)",
             settings.statuspage_page_id,
@@ -122,11 +132,29 @@ def build_graph(
     ctx = ServiceContext(
         pool=pool, chat=gateway, clock=clock, config=config, metrics=metrics, notifier=notifier, publisher=publisher
     )
+    timers = IncidentTimers(ctx)
+    policy = ArchivePolicy(after_days=settings.archive_after_days, warning_hours=settings.archive_warning_hours)
+    reminders = {
+        Severity.P1: settings.reminder_minutes_p1,
+        Severity.P2: settings.reminder_minutes_p2,
+        Severity.P3: settings.reminder_minutes_p3,
+        Severity.P4: settings.reminder_minutes_p4,
+    }
+    if settings.archive_after_days > 0:
+        periodic.append(
+            Periodic(settings.archive_sweep_minutes * 60, lambda: timers.archive_sweep(policy), "archive-sweep")
+        )
+    else:
+        logger.info("archival is off (ARCHIVE_AFTER_DAYS=0)")
+    periodic.append(
+        Periodic(settings.reminder_sweep_seconds, lambda: timers.reminder_sweep(reminders), "reminder-sweep")
+    )
     deps = HandlerDeps(
         tracker=tracker,
         metrics=metrics,
         declarer=IncidentDeclarer(ctx),
         lifecycle=IncidentLifecycle(ctx),
+        timers=timers,
         queries=IncidentQueries(pool=pool),
         config=config,
         gateway=gateway,

@@ -146,6 +146,21 @@ class Metrics:
             registry=r,
         )
 
+        self.archive_last_sweep = Gauge(
+            "incidentbot_archive_last_sweep_timestamp_seconds",
+            "When the archive sweep last ran to the end (Unix time).",
+            registry=r,
+        )
+        self.channels_archived = Counter(
+            "incidentbot_channels_archived", "Incident channels archived after the retention window.", registry=r
+        )
+        self.reminders_sent = Counter(
+            "incidentbot_reminders_sent",
+            "Update reminders posted to commanders, by severity.",
+            ["severity"],
+            registry=r,
+        )
+
     def watch_pool(self, stats: Callable[[], dict[str, int]]) -> None:
         """Read the pool's figures at scrape time rather than copying them on every change."""
         self.db_pool_size.set_function(lambda: stats().get("pool_size", 0))

@@ -175,9 +175,10 @@ async def _start(
     scheduler = Scheduler(tracker)
     scheduler.every(AUTH_REFRESH_SECONDS, identity.refresh, name="slack-auth-refresh")
     scheduler.every(GAUGE_REFRESH_SECONDS, lambda: refresh_open_incidents(pool, metrics), name="open-incidents-gauge")
-    for seconds, job, name in graph.periodic:
-        scheduler.every(seconds, job, name=name)
-        await job()  # once now, so gauges and checks are right from the start
+    for periodic in graph.periodic:
+        scheduler.every(periodic.seconds, periodic.job, name=periodic.name)
+        if periodic.at_start:
+            await periodic.job()  # so gauges and checks are right from the start
     await refresh_open_incidents(pool, metrics)
     scheduler.start()
     stack.callback(scheduler.stop)

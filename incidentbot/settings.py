@@ -109,6 +109,36 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _Invalid(f"expected a whole number (0 turns it off), got {raw!r}") from None
+    if value < 0:
+        raise _Invalid(f"expected a whole number of at least 0 (0 turns it off), got {value}")
+    return value
+
+
+def _non_negative(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _Invalid(f"expected a number such as 24 or 0.5, got {raw!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise _Invalid(f"expected a number of at least 0, got {raw!r}")
+    return value
+
+
+def _minutes(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _Invalid(f"expected a number of minutes such as 15 or 0.5, got {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise _Invalid(f"expected a number of minutes greater than 0, got {raw!r}")
+    return value
+
+
 def _seconds(raw: str) -> float:
     try:
         value = float(raw)
@@ -316,6 +346,44 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default="P2",
     ),
     Setting(
+        "ARCHIVE_AFTER_DAYS",
+        "archive_after_days",
+        _non_negative_int,
+        "Days after resolution before an incident channel is archived; 0 never archives.",
+        default="7",
+    ),
+    Setting(
+        "ARCHIVE_WARNING_HOURS",
+        "archive_warning_hours",
+        _non_negative,
+        "Hours before archiving that a heads-up is posted in the channel (0: no heads-up).",
+        default="24",
+    ),
+    Setting(
+        "ARCHIVE_SWEEP_MINUTES",
+        "archive_sweep_minutes",
+        _minutes,
+        "How often the archival sweep runs, in minutes.",
+        default="15",
+    ),
+    Setting(
+        "REMINDER_SWEEP_SECONDS",
+        "reminder_sweep_seconds",
+        _seconds,
+        "How often quiet incidents are checked for a reminder, in seconds.",
+        default="30",
+    ),
+    Setting(
+        "REMINDER_MINUTES_P1",
+        "reminder_minutes_p1",
+        _non_negative_int,
+        "Nudge the commander of a P1 after this many minutes without an update; 0 turns it off.",
+        default="15",
+    ),
+    Setting("REMINDER_MINUTES_P2", "reminder_minutes_p2", _non_negative_int, "The same for P2.", default="30"),
+    Setting("REMINDER_MINUTES_P3", "reminder_minutes_p3", _non_negative_int, "The same for P3.", default="60"),
+    Setting("REMINDER_MINUTES_P4", "reminder_minutes_p4", _non_negative_int, "The same for P4 (0: off).", default="0"),
+    Setting(
         "SERVICES",
         "services",
         _names,
@@ -391,6 +459,14 @@ class Settings:
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
+    archive_after_days: int = 7
+    archive_warning_hours: float = 24.0
+    archive_sweep_minutes: float = 15.0
+    reminder_sweep_seconds: float = 30.0
+    reminder_minutes_p1: int = 15
+    reminder_minutes_p2: int = 30
+    reminder_minutes_p3: int = 60
+    reminder_minutes_p4: int = 0
     statuspage_api_key: Secret | None = None
     statuspage_page_id: str = ""
     statuspage_api_url: str = "https://api.statuspage.io/v1/"

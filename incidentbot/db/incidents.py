@@ -10,18 +10,30 @@ from psycopg.rows import dict_row
 
 from incidentbot.domain.models import Incident, Severity, Status
 
-__all__ = ["get", "get_by_channel", "insert", "list_open", "open_counts", "recent_twin", "update"]
+__all__ = [
+    "get",
+    "get_by_channel",
+    "insert",
+    "list_open",
+    "open_counts",
+    "recent_twin",
+    "resolved_before",
+    "sweep_unlock",
+    "try_sweep_lock",
+    "update",
+]
 
 _COLUMNS = (
     "id, title, severity, status, service, description, commander_id, comms_id, scribe_id, declared_by, "
-    "channel_id, channel_name, summary_ts, template, declared_at, updated_at, resolved_at, resolution"
+    "channel_id, channel_name, summary_ts, template, declared_at, updated_at, resolved_at, resolution, "
+    "last_update_at, reminded_at, snoozed_until, archive_warned_at, archived_at"
 )
 
 INSERT = f"""
 INSERT INTO incidents (title, severity, status, service, description, commander_id, declared_by, template,
-                       declared_at, updated_at)
+                       declared_at, updated_at, last_update_at)
 VALUES (%(title)s, %(severity)s, 'declared', %(service)s, %(description)s, %(commander_id)s, %(declared_by)s,
-        %(template)s, %(now)s, %(now)s)
+        %(template)s, %(now)s, %(now)s, %(now)s)
 RETURNING {_COLUMNS}
 """  # noqa: S608 - column list is a constant
 
@@ -38,6 +50,13 @@ SELECT {_COLUMNS} FROM incidents
 WHERE declared_by = %(declared_by)s AND lower(title) = lower(%(title)s) AND declared_at > %(since)s
 ORDER BY id LIMIT 1
 """  # noqa: S608
+SELECT_TO_ARCHIVE = f"""
+SELECT {_COLUMNS} FROM incidents
+WHERE status = 'resolved' AND archived_at IS NULL AND channel_id IS NOT NULL AND resolved_at <= %(before)s
+ORDER BY resolved_at
+"""  # noqa: S608
+TRY_SWEEP_LOCK = "SELECT pg_try_advisory_lock(hashtext(%(name)s))"
+SWEEP_UNLOCK = "SELECT pg_advisory_unlock(hashtext(%(name)s))"
 COUNT_OPEN = "SELECT severity, status, count(*) AS n FROM incidents WHERE status <> 'resolved' GROUP BY 1, 2"
 
 # Columns a use case may change; anything else is a programming error.
@@ -54,6 +73,11 @@ _UPDATABLE = frozenset(
         "summary_ts",
         "resolved_at",
         "resolution",
+        "last_update_at",
+        "reminded_at",
+        "snoozed_until",
+        "archive_warned_at",
+        "archived_at",
     }
 )
 
@@ -156,3 +180,21 @@ async def open_counts(conn: AsyncConnection[Any]) -> list[tuple[str, str, int]]:
     """(severity, status, count) of open incidents, for the gauge."""
     cur = await conn.execute(COUNT_OPEN)
     return [(str(s), str(st), int(n)) for s, st, n in await cur.fetchall()]
+
+
+async def resolved_before(conn: AsyncConnection[Any], *, before: datetime) -> list[Incident]:
+    """Resolved, unarchived incidents with a channel, resolved before ``before``: archival candidates."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(SELECT_TO_ARCHIVE, {"before": before})
+        return [_incident(row) for row in await cur.fetchall()]
+
+
+async def try_sweep_lock(conn: AsyncConnection[Any], *, name: str) -> bool:
+    """A session lock so that, with two daemons, one runs a given sweep at a time."""
+    cur = await conn.execute(TRY_SWEEP_LOCK, {"name": name})
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def sweep_unlock(conn: AsyncConnection[Any], *, name: str) -> None:
+    await conn.execute(SWEEP_UNLOCK, {"name": name})

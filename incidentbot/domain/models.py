@@ -80,6 +80,7 @@ class EventKind(enum.StrEnum):
     NOTE = "note"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    ARCHIVED = "archived"
 
 
 class NotificationStatus(enum.StrEnum):
@@ -108,6 +109,11 @@ class Incident:
     updated_at: datetime
     resolved_at: datetime | None
     resolution: str | None
+    last_update_at: datetime
+    reminded_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    archive_warned_at: datetime | None = None
+    archived_at: datetime | None = None
 
     @property
     def reference(self) -> str:

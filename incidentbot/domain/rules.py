@@ -18,6 +18,8 @@ __all__ = [
     "Action",
     "Route",
     "RoutingConfig",
+    "archive_due",
+    "archive_warning_due",
     "authorize",
     "channel_name",
     "check_transition",
@@ -26,6 +28,7 @@ __all__ = [
     "job_retry_delay",
     "parse_severity",
     "parse_status",
+    "reminder_due",
     "route_for",
     "validate_title",
 ]
@@ -182,3 +185,33 @@ def job_retry_delay(attempt: int, *, jitter: float) -> timedelta:
     exponent = min(max(attempt - 1, 0), 20)
     delay: timedelta = min(JOB_RETRY_BASE * (2**exponent), JOB_RETRY_CAP)
     return delay * min(max(jitter, 0.5), 1.0)
+
+
+def _archive_time(incident: Incident, after_days: int) -> datetime | None:
+    if after_days <= 0 or incident.status.is_open or incident.resolved_at is None or incident.archived_at:
+        return None
+    return incident.resolved_at + timedelta(days=after_days)
+
+
+def archive_due(incident: Incident, *, now: datetime, after_days: int) -> bool:
+    """Resolved more than ``after_days`` ago and not archived yet (never an open or reopened incident)."""
+    when = _archive_time(incident, after_days)
+    return when is not None and now >= when
+
+
+def archive_warning_due(incident: Incident, *, now: datetime, after_days: int, warning_hours: float) -> bool:
+    """Inside the heads-up window before archiving, and not warned yet."""
+    when = _archive_time(incident, after_days)
+    if when is None or warning_hours <= 0 or incident.archive_warned_at is not None:
+        return False
+    return when - timedelta(hours=warning_hours) <= now < when
+
+
+def reminder_due(incident: Incident, *, now: datetime, minutes: int) -> bool:
+    """An open incident with no update for ``minutes``, not reminded in that time, not snoozed."""
+    if minutes <= 0 or not incident.status.is_open:
+        return False
+    if incident.snoozed_until is not None and now < incident.snoozed_until:
+        return False
+    quiet_since = max(incident.last_update_at, incident.reminded_at or incident.last_update_at)
+    return now - quiet_since >= timedelta(minutes=minutes)

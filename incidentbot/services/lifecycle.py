@@ -84,11 +84,10 @@ class IncidentLifecycle(UseCase):
                     self._metrics.duplicates_suppressed.labels(action.name.lower()).inc()
                     return ChangeOutcome(before, before, None, duplicate=True)
                 change = decide(before)
-                after = (
-                    await incidents.update(conn, incident_id=incident_id, now=now, **change.columns)
-                    if change.columns
-                    else before
-                )
+                columns = dict(change.columns)
+                if change.kind in PUBLIC_KINDS:
+                    columns["last_update_at"] = now  # news: the update-reminder clock starts again
+                after = await incidents.update(conn, incident_id=incident_id, now=now, **columns)
                 event = await timeline.add_event(
                     conn,
                     incident_id=incident_id,
@@ -290,12 +289,21 @@ class IncidentLifecycle(UseCase):
         def decide(incident: Incident) -> Change:
             if incident.status.is_open:
                 raise InvalidInputError(f"{incident.reference} is not resolved, so there is nothing to reopen.")
-            columns = {"status": Status.INVESTIGATING, "resolved_at": None, "resolution": None}
+            columns = {
+                "status": Status.INVESTIGATING,
+                "resolved_at": None,
+                "resolution": None,
+                "archived_at": None,
+                "archive_warned_at": None,
+            }
             return Change(columns, EventKind.REOPENED, "", {"to": Status.INVESTIGATING.value})
 
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.REOPEN, decide=decide
         )
+        channel = outcome.after.channel_id
+        if not outcome.duplicate and outcome.before.archived_at is not None and channel:
+            await self._quietly(self._chat.unarchive_channel(channel), "unarchive the channel")
         await self._broadcast(outcome)
         return outcome
 

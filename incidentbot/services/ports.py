@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from incidentbot.domain.models import Incident, Severity, Status, TimelineEvent
@@ -67,6 +67,20 @@ class ChatPort(Protocol):
 
     async def tell_commander(self, user_id: str, incident: Incident, *, previous: str | None) -> None:
         """DM someone that they now (or no longer) command an incident."""
+        ...
+
+    async def unarchive_channel(self, channel_id: str) -> None: ...
+
+    async def warn_archive(self, channel_id: str, incident: Incident, *, archive_at: datetime) -> str:
+        """The heads-up before the channel is archived."""
+        ...
+
+    async def post_archive_closing(self, channel_id: str, incident: Incident, *, after_days: int) -> str:
+        """The last message: who archives the channel and why."""
+        ...
+
+    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int) -> str:
+        """Nudge the commander for an update, with buttons to post one or snooze."""
         ...
 
     async def post_notice(self, channel_id: str, text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -27,6 +27,7 @@ from incidentbot.slack.views.announcements import (
     resolved_announcement,
 )
 from incidentbot.slack.views.summary import summary_message
+from incidentbot.slack.views.timers import archive_closing_message, archive_warning_message, reminder_message
 from incidentbot.slack.views.topic import channel_topic
 
 __all__ = ["SlackGateway"]
@@ -73,7 +74,33 @@ class SlackGateway:
         return str(response["channel"]["id"])
 
     async def archive_channel(self, channel_id: str) -> None:
-        await self._call("conversations.archive", self._client.conversations_archive(channel=channel_id))
+        """Archive; joining first if someone removed the bot. Already archived counts as done."""
+        try:
+            await self._client.conversations_archive(channel=channel_id)
+        except SlackApiError as exc:
+            code = _code(exc)
+            if code == "already_archived":
+                return
+            if code != "not_in_channel":
+                raise ChatError(code, "conversations.archive") from None
+            await self._call("conversations.join", self._client.conversations_join(channel=channel_id))
+            await self._call("conversations.archive", self._client.conversations_archive(channel=channel_id))
+
+    async def unarchive_channel(self, channel_id: str) -> None:
+        try:
+            await self._client.conversations_unarchive(channel=channel_id)
+        except SlackApiError as exc:
+            if _code(exc) != "not_archived":
+                raise ChatError(_code(exc), "conversations.unarchive") from None
+
+    async def warn_archive(self, channel_id: str, incident: Incident, *, archive_at: datetime) -> str:
+        return await self._post(channel_id, archive_warning_message(incident, archive_at=archive_at))
+
+    async def post_archive_closing(self, channel_id: str, incident: Incident, *, after_days: int) -> str:
+        return await self._post(channel_id, archive_closing_message(incident, after_days=after_days))
+
+    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int) -> str:
+        return await self._post(channel_id, reminder_message(incident, quiet_minutes=quiet_minutes))
 
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:
         """One call per person, so one who cannot be invited does not keep the others out."""

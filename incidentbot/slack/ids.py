@@ -43,6 +43,7 @@ class ActionId(StrEnum):
     SUMMARY_UPDATE = "summary_post_update"
     SUMMARY_SEVERITY = "summary_change_severity"
     SUMMARY_RESOLVE = "summary_resolve"
+    REMINDER_SNOOZE = "reminder_snooze"
     TEMPLATE = "declare_template"
     TITLE = "title"
     SEVERITY = "severity"

@@ -42,6 +42,7 @@ def make_incident(**overrides: Any) -> Incident:
         "updated_at": NOW - timedelta(minutes=5),
         "resolved_at": None,
         "resolution": None,
+        "last_update_at": NOW - timedelta(minutes=5),
     }
     fields.update(overrides)
     return Incident(**fields)

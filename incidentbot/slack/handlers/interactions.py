@@ -116,6 +116,24 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
 
     app.action(ActionId.TEMPLATE.value)(on_template)
 
+    async def on_snooze(ack: AsyncAck, body: dict[str, Any]) -> None:
+        if deps.tracker.closed:
+            return
+        await ack()
+        user = str(body["user"]["id"])
+        channel = (body.get("channel") or {}).get("id")
+        value = str((body.get("actions") or [{}])[0].get("value", ""))
+        reply = _replier(deps, user, channel)
+
+        async def work() -> str | None:
+            incident = await deps.timers.snooze(incident_id=int(value), actor_id=user)
+            await reply({"text": f"No update reminders for {incident.reference} for the next 30 minutes."})
+            return None
+
+        run_deferred(deps, "action:snooze", work, reply)
+
+    app.action(ActionId.REMINDER_SNOOZE.value)(on_snooze)
+
 
 def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
     async def on_declare(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from incidentbot.services.config import IncidentConfig
 from incidentbot.services.declare import IncidentDeclarer
 from incidentbot.services.lifecycle import IncidentLifecycle
 from incidentbot.services.queries import IncidentQueries
+from incidentbot.services.timers import IncidentTimers
 from incidentbot.slack.gateway import SlackGateway
 from incidentbot.tasks import TaskTracker
 
@@ -45,6 +46,7 @@ class HandlerDeps:
     metrics: Metrics
     declarer: IncidentDeclarer
     lifecycle: IncidentLifecycle
+    timers: IncidentTimers
     queries: IncidentQueries
     config: IncidentConfig
     gateway: SlackGateway

@@ -24,6 +24,7 @@ _ICONS = {
     EventKind.NOTE: ":memo:",
     EventKind.RESOLVED: ":white_check_mark:",
     EventKind.REOPENED: ":leftwards_arrow_with_hook:",
+    EventKind.ARCHIVED: ":file_cabinet:",
 }
 
 
@@ -85,6 +86,8 @@ def event_summary(event: TimelineEvent) -> str:
             return f"resolved after {took}" if took else "resolved"
         case EventKind.REOPENED:
             return f"reopened ({_status(data['to'])})" if "to" in data else "reopened"
+        case EventKind.ARCHIVED:
+            return "channel archived"
     return escape(event.kind.value)
 
 
@@ -119,6 +122,8 @@ def event_sentence(event: TimelineEvent, *, text_budget: int) -> str:
             line = f"{who} resolved the incident" + (f" after {took}" if took else "")
         case EventKind.REOPENED:
             line = f"{who} reopened the incident; it is *{_status(data.get('to', 'investigating'))}* again"
+        case EventKind.ARCHIVED:
+            line = "incidentbot archived the channel"
         case _:
             line = f"{who}: {escape(event.kind.value)}"
     return _with_text(line, event, text_budget, joiner=": ")

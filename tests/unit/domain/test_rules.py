@@ -8,12 +8,15 @@ from incidentbot.domain.models import Incident, Severity, Status
 from incidentbot.domain.rules import (
     Action,
     RoutingConfig,
+    archive_due,
+    archive_warning_due,
     authorize,
     channel_name,
     check_transition,
     dm_allowed,
     parse_severity,
     parse_status,
+    reminder_due,
     route_for,
     validate_title,
 )
@@ -42,6 +45,7 @@ def incident(**overrides: object) -> Incident:
         "updated_at": NOW,
         "resolved_at": None,
         "resolution": None,
+        "last_update_at": NOW,
     }
     fields.update(overrides)
     return Incident(**fields)  # type: ignore[arg-type]
@@ -151,3 +155,34 @@ def test_one_dm_per_person_per_incident_in_five_minutes() -> None:
     assert dm_allowed(None, NOW)
     assert not dm_allowed(NOW - timedelta(minutes=4, seconds=59), NOW)
     assert dm_allowed(NOW - timedelta(minutes=5), NOW)
+
+
+def test_archival_waits_for_the_retention_window_and_never_touches_open_incidents() -> None:
+    resolved = incident(status=Status.RESOLVED, resolved_at=NOW - timedelta(days=7, minutes=1))
+    assert archive_due(resolved, now=NOW, after_days=7)
+    assert not archive_due(resolved, now=NOW, after_days=8)
+    assert not archive_due(resolved, now=NOW, after_days=0)  # 0 disables archival
+    assert not archive_due(incident(status=Status.MONITORING), now=NOW + timedelta(days=99), after_days=7)
+    archived = incident(status=Status.RESOLVED, resolved_at=NOW - timedelta(days=9), archived_at=NOW)
+    assert not archive_due(archived, now=NOW, after_days=7)
+
+
+def test_heads_up_comes_once_inside_the_warning_window() -> None:
+    soon = incident(status=Status.RESOLVED, resolved_at=NOW - timedelta(days=6, hours=1))
+    assert archive_warning_due(soon, now=NOW, after_days=7, warning_hours=24)
+    assert not archive_warning_due(soon, now=NOW, after_days=7, warning_hours=12)
+    warned = incident(status=Status.RESOLVED, resolved_at=NOW - timedelta(days=6, hours=1), archive_warned_at=NOW)
+    assert not archive_warning_due(warned, now=NOW, after_days=7, warning_hours=24)
+
+
+def test_reminders_after_the_quiet_interval_at_most_once_per_interval() -> None:
+    quiet = incident(last_update_at=NOW - timedelta(minutes=31))
+    assert reminder_due(quiet, now=NOW, minutes=30)
+    assert not reminder_due(quiet, now=NOW, minutes=0)
+    assert not reminder_due(incident(last_update_at=NOW - timedelta(minutes=29)), now=NOW, minutes=30)
+    reminded = incident(last_update_at=NOW - timedelta(minutes=50), reminded_at=NOW - timedelta(minutes=10))
+    assert not reminder_due(reminded, now=NOW, minutes=30)
+    snoozed = incident(last_update_at=NOW - timedelta(hours=2), snoozed_until=NOW + timedelta(minutes=5))
+    assert not reminder_due(snoozed, now=NOW, minutes=30)
+    resolved = incident(status=Status.RESOLVED, last_update_at=NOW - timedelta(hours=2))
+    assert not reminder_due(resolved, now=NOW, minutes=30)
