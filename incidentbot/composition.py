@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,8 @@ from incidentbot.jobs.worker import JobHandler
 from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.context import ServiceContext
-from incidentbot.services.declare import IncidentDeclarer
-from incidentbot.services.lifecycle import IncidentLifecycle
+from incidentbot.services.declare import OPEN_CHANNEL_KIND, IncidentDeclarer
+from incidentbot.services.lifecycle import AFTER_CHANGE_KIND, IncidentLifecycle
 from incidentbot.services.notify import Notifier
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.queue import JobQueue
@@ -97,6 +98,7 @@ def build_graph(
         metrics=metrics,
         worker_id=f"{socket.gethostname()}:{os.getpid()}",
         max_attempts=settings.job_max_attempts,
+        lease=timedelta(seconds=settings.job_lease_seconds),
     )
     graph_handlers: dict[str, JobHandler] = {}
     checks: dict[str, Check] = {}
@@ -130,8 +132,18 @@ def build_graph(
         logger.info("Statuspage sync is off (set STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID to turn it on)")
     notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
     ctx = ServiceContext(
-        pool=pool, chat=gateway, clock=clock, config=config, metrics=metrics, notifier=notifier, publisher=publisher
+        pool=pool,
+        chat=gateway,
+        clock=clock,
+        config=config,
+        metrics=metrics,
+        notifier=notifier,
+        queue=queue,
+        publisher=publisher,
     )
+    declarer, lifecycle = IncidentDeclarer(ctx), IncidentLifecycle(ctx)
+    graph_handlers[OPEN_CHANNEL_KIND] = declarer.open_channel_job
+    graph_handlers[AFTER_CHANGE_KIND] = lifecycle.after_change_job
     timers = IncidentTimers(ctx)
     policy = ArchivePolicy(after_days=settings.archive_after_days, warning_hours=settings.archive_warning_hours)
     reminders = {
@@ -152,8 +164,8 @@ def build_graph(
     deps = HandlerDeps(
         tracker=tracker,
         metrics=metrics,
-        declarer=IncidentDeclarer(ctx),
-        lifecycle=IncidentLifecycle(ctx),
+        declarer=declarer,
+        lifecycle=lifecycle,
         timers=timers,
         queries=IncidentQueries(pool=pool),
         config=config,

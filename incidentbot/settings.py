@@ -321,6 +321,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default="12",
     ),
     Setting(
+        "JOB_LEASE_SECONDS",
+        "job_lease_seconds",
+        _seconds,
+        "How long a worker holds a job it claimed; a daemon killed mid-job frees it after this.",
+        default="300",
+    ),
+    Setting(
         "STATUSPAGE_API_KEY",
         "statuspage_api_key",
         lambda raw: Secret(raw) if raw else None,
@@ -459,6 +466,7 @@ class Settings:
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
+    job_lease_seconds: float = 300.0
     archive_after_days: int = 7
     archive_warning_hours: float = 24.0
     archive_sweep_minutes: float = 15.0

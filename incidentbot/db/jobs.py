@@ -47,6 +47,7 @@ WITH candidates AS (
     SELECT j.id FROM jobs j
     WHERE ((j.status = 'queued' AND j.run_after <= %(now)s)
            OR (j.status = 'running' AND j.locked_until < %(now)s))
+      AND (%(ids)s::bigint[] IS NULL OR j.id = ANY(%(ids)s::bigint[]))
       AND (j.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM jobs e
             WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.status IN ('queued', 'running')))
@@ -127,10 +128,19 @@ async def enqueue(
     return _job(row)
 
 
-async def claim(conn: AsyncConnection[Any], *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Job]:
-    """Take up to ``limit`` runnable jobs for ``worker`` (run inside a transaction)."""
+async def claim(
+    conn: AsyncConnection[Any],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    ids: list[int] | None = None,
+) -> list[Job]:
+    """Take up to ``limit`` runnable jobs (only these ``ids``, if given) for ``worker``, in a transaction."""
+    params = {"worker": worker, "now": now, "lease_until": now + lease, "limit": limit, "ids": ids}
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(CLAIM, {"worker": worker, "now": now, "lease_until": now + lease, "limit": limit})
+        await cur.execute(CLAIM, params)
         return [_job(r) for r in await cur.fetchall()]
 
 

@@ -11,7 +11,7 @@ from psycopg.types.json import Jsonb
 
 from incidentbot.domain.models import EventKind, TimelineEvent
 
-__all__ = ["add_event", "list_events", "record_audit"]
+__all__ = ["add_event", "get_event", "list_events", "record_audit"]
 
 INSERT_EVENT = """
 INSERT INTO incident_events (incident_id, at, actor_id, kind, text, data)
@@ -22,6 +22,7 @@ SELECT_EVENTS = """
 SELECT id, incident_id, at, actor_id, kind, text, data FROM incident_events
 WHERE incident_id = %(incident_id)s ORDER BY at, id
 """
+SELECT_EVENT = "SELECT id, incident_id, at, actor_id, kind, text, data FROM incident_events WHERE id = %(id)s"
 INSERT_AUDIT = """
 INSERT INTO audit_log (at, actor_id, action, outcome, incident_id, old_state, new_state, detail)
 VALUES (%(at)s, %(actor_id)s, %(action)s, %(outcome)s, %(incident_id)s, %(old_state)s, %(new_state)s, %(detail)s)
@@ -63,6 +64,13 @@ async def list_events(conn: AsyncConnection[Any], *, incident_id: int) -> list[T
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(SELECT_EVENTS, {"incident_id": incident_id})
         return [_event(row) for row in await cur.fetchall()]
+
+
+async def get_event(conn: AsyncConnection[Any], *, event_id: int) -> TimelineEvent | None:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(SELECT_EVENT, {"id": event_id})
+        row = await cur.fetchone()
+    return _event(row) if row else None
 
 
 async def record_audit(

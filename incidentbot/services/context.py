@@ -12,6 +12,7 @@ from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.notify import Notifier
 from incidentbot.services.ports import ChatPort
+from incidentbot.services.queue import JobQueue
 from incidentbot.services.statuspage_sync import StatuspageSync
 
 __all__ = ["ServiceContext", "UseCase"]
@@ -25,6 +26,8 @@ class ServiceContext:
     config: IncidentConfig
     metrics: Metrics
     notifier: Notifier
+    # Where Slack calls that must happen after a commit wait until they succeed.
+    queue: JobQueue
     # Mirrors public incidents on Statuspage; None when Statuspage is not configured.
     publisher: StatuspageSync | None = None
 
@@ -40,3 +43,4 @@ class UseCase:
         self._metrics = ctx.metrics
         self._notifier = ctx.notifier
         self._publisher = ctx.publisher
+        self._queue = ctx.queue

@@ -14,13 +14,15 @@ from datetime import timedelta
 
 from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError
-from incidentbot.domain.models import EventKind, Incident, Severity
+from incidentbot.domain.models import EventKind, Incident, Job, Severity
 from incidentbot.domain.rules import channel_name, clean_text, route_for, validate_title
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
 
-__all__ = ["DeclareOutcome", "DeclareRequest", "IncidentDeclarer"]
+__all__ = ["OPEN_CHANNEL_KIND", "DeclareOutcome", "DeclareRequest", "IncidentDeclarer"]
+
+OPEN_CHANNEL_KIND = "slack.open_channel"
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +77,31 @@ class IncidentDeclarer(UseCase):
 
     async def declare(self, request: DeclareRequest) -> DeclareOutcome:
         request = await self._validate(request)
-        stored = await self._store(request)
-        if stored.duplicate:
+        stored, job = await self._store(request)
+        if stored.duplicate or job is None:
             self._metrics.duplicates_suppressed.labels("declare").inc()
             return stored
         self._metrics.incidents_declared.labels(stored.incident.severity.value).inc()
         await refresh_open_incidents(self._pool, self._metrics)
-        return await self._open_channel(stored.incident)
+        problems: list[str] = []
 
-    async def _store(self, request: DeclareRequest) -> DeclareOutcome:
+        async def open_now(claimed: Job) -> None:
+            problems.extend(await self._open_channel(claimed))
+
+        ran = await self._queue.run_now(job, open_now)
+        async with self._pool.connection() as conn:
+            incident = await incidents.get(conn, incident_id=stored.incident.id) or stored.incident
+        if not ran:
+            problems.append("Slack is not answering right now; I will open the channel as soon as it does.")
+        return DeclareOutcome(incident, problems=problems)
+
+    async def open_channel_job(self, job: Job) -> None:
+        """The queue's retry of a declaration whose channel could not be opened at once."""
+        problems = await self._open_channel(job)
+        if problems:
+            logger.info("opened the channel of incident %s late: %s", job.incident_id, " ".join(problems))
+
+    async def _store(self, request: DeclareRequest) -> tuple[DeclareOutcome, Job | None]:
         now = self._clock.now()
         assert request.severity is not None
         async with self._pool.connection() as conn, conn.transaction():
@@ -94,13 +112,13 @@ class IncidentDeclarer(UseCase):
                 twin = await incidents.get(conn, incident_id=twin_id) if twin_id else None
                 if twin is None:
                     raise InvalidInputError("That declaration is already being handled.")
-                return DeclareOutcome(twin, duplicate=True)
+                return DeclareOutcome(twin, duplicate=True), None
             # Same person, same title, within a minute: a double-click, not a second incident.
             twin = await incidents.recent_twin(
                 conn, declared_by=request.actor_id, title=request.title, since=now - DOUBLE_DECLARE_WINDOW
             )
             if twin is not None:
-                return DeclareOutcome(twin, duplicate=True)
+                return DeclareOutcome(twin, duplicate=True), None
             incident = await incidents.insert(
                 conn,
                 title=request.title,
@@ -132,11 +150,19 @@ class IncidentDeclarer(UseCase):
                 incident_id=incident.id,
                 new_state=incident.snapshot(),
             )
+            # The channel, invites, summary and announcements must happen even if Slack is down now.
+            job = await self._queue.enqueue(
+                conn,
+                kind=OPEN_CHANNEL_KIND,
+                payload={"incident_id": incident.id},
+                incident_id=incident.id,
+                ordering_key=f"slack:{incident.id}",
+            )
             if self._publisher is not None:
                 await self._publisher.enqueue(conn, incident, message=incident.description)
         if self._publisher is not None:
             self._publisher.poke()
-        return DeclareOutcome(incident)
+        return DeclareOutcome(incident), job
 
     async def _create_channel(self, incident: Incident) -> tuple[str, str]:
         day = incident.declared_at.date()
@@ -149,16 +175,42 @@ class IncidentDeclarer(UseCase):
                     raise
         raise ChatError("name_taken", "conversations.create")
 
-    async def _open_channel(self, incident: Incident) -> DeclareOutcome:
+    async def _open_channel(self, job: Job) -> list[str]:
+        """Channel, invites, pinned summary, topic, announcements: each step skipped if already done.
+
+        Idempotent, so the queue may run it again after a failure or a crash. A Slack error that
+        means "not now" raises (the queue retries); one that means "never" is reported and skipped.
+        """
+        async with self._pool.connection() as conn:
+            incident = await incidents.get(conn, incident_id=int(job.payload["incident_id"]))
+        if incident is None:
+            return []
         problems: list[str] = []
+        if incident.channel_id is None:
+            incident = await self._create_and_store_channel(incident)
+        channel_id = incident.channel_id
+        assert channel_id is not None
+        people = [incident.declared_by, incident.commander_id or incident.declared_by]
+        people += list(self._config.service_owners.get(incident.service or "", ()))
+        failed = await self._chat.invite(channel_id, list(dict.fromkeys(people)))
+        if failed:
+            problems.append(f"I could not invite {', '.join(f'<@{u}>' for u in failed)}.")
+        if incident.summary_ts is None:
+            incident = await self._post_summary(incident, channel_id, problems)
         try:
-            channel_id, name = await self._create_channel(incident)
+            await self._chat.set_topic(channel_id, incident)
         except ChatError as exc:
-            logger.error("could not create the channel of %s: %s", incident.reference, exc.code)
-            return DeclareOutcome(incident, problems=[f"I could not create the incident channel ({exc.code})."])
+            if exc.retryable:
+                raise
+            problems.append(f"I could not set the channel topic ({exc.code}).")
+        await self._announce(incident)
+        return problems
+
+    async def _create_and_store_channel(self, incident: Incident) -> Incident:
+        channel_id, name = await self._create_channel(incident)
         try:
             async with self._pool.connection() as conn:
-                incident = await incidents.update(
+                return await incidents.update(
                     conn, incident_id=incident.id, now=self._clock.now(), channel_id=channel_id, channel_name=name
                 )
         except Exception:
@@ -168,35 +220,32 @@ class IncidentDeclarer(UseCase):
             except ChatError as exc:
                 logger.error("could not archive %s either: %s", channel_id, exc.code)
             raise
-        people = [incident.declared_by, incident.commander_id or incident.declared_by]
-        people += list(self._config.service_owners.get(incident.service or "", ()))
-        failed = await self._chat.invite(channel_id, list(dict.fromkeys(people)))
-        if failed:
-            problems.append(f"I could not invite {', '.join(f'<@{u}>' for u in failed)}.")
-        incident = await self._post_summary(incident, channel_id, problems)
-        try:
-            await self._chat.set_topic(channel_id, incident)
-        except ChatError as exc:
-            problems.append(f"I could not set the channel topic ({exc.code}).")
-        await self._announce(incident)
-        return DeclareOutcome(incident, problems=problems)
 
     async def _post_summary(self, incident: Incident, channel_id: str, problems: list[str]) -> Incident:
         try:
             ts = await self._chat.post_summary(channel_id, incident)
         except ChatError as exc:
+            if exc.retryable:
+                raise
             problems.append(f"I could not post the incident summary ({exc.code}).")
             return incident
+        async with self._pool.connection() as conn:
+            incident = await incidents.update(conn, incident_id=incident.id, now=self._clock.now(), summary_ts=ts)
         try:
             await self._chat.pin(channel_id, ts)
         except ChatError as exc:
+            if exc.retryable:
+                raise
             problems.append(f"I could not pin the summary ({exc.code}).")
-        async with self._pool.connection() as conn:
-            return await incidents.update(conn, incident_id=incident.id, now=self._clock.now(), summary_ts=ts)
+        return incident
 
     async def _announce(self, incident: Incident) -> None:
         route = route_for(incident.severity, self._config.routing)
+        async with self._pool.connection() as conn:
+            done = {a.channel_id for a in await deliveries.list_announcements(conn, incident_id=incident.id)}
         for channel in route.channels:
+            if channel in done:
+                continue  # announced on an earlier run of this job
 
             async def send(channel: str = channel) -> str:
                 return await self._chat.announce_declared(channel, incident)

@@ -15,13 +15,15 @@ from typing import Any
 
 from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from incidentbot.domain.models import EventKind, Incident, Role, Severity, Status, TimelineEvent
+from incidentbot.domain.models import EventKind, Incident, Job, Role, Severity, Status, TimelineEvent
 from incidentbot.domain.rules import Action, authorize, check_transition, route_for, validate_text
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
 
-__all__ = ["Change", "ChangeOutcome", "IncidentLifecycle"]
+__all__ = ["AFTER_CHANGE_KIND", "Change", "ChangeOutcome", "IncidentLifecycle"]
+
+AFTER_CHANGE_KIND = "slack.after_change"
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ class ChangeOutcome:
     after: Incident
     event: TimelineEvent | None
     duplicate: bool = False
+    # The queued Slack work this change needs (posts, summary, announcements, DMs).
+    job: Job | None = None
 
 
 Decide = Callable[[Incident], Change]
@@ -109,12 +113,26 @@ class IncidentLifecycle(UseCase):
                 )
                 if self._publisher is not None and change.kind in PUBLIC_KINDS:
                     await self._publisher.enqueue(conn, after, message=change.text)
+                job = await self._queue.enqueue(
+                    conn,
+                    kind=AFTER_CHANGE_KIND,
+                    payload={
+                        "incident_id": incident_id,
+                        "event_id": event.id,
+                        "action": action.name.lower(),
+                        "before": {**before.snapshot(), "archived": before.archived_at is not None},
+                    },
+                    incident_id=incident_id,
+                    ordering_key=f"slack:{incident_id}",
+                )
         if denied is not None:
             raise denied
         if self._publisher is not None:
             self._publisher.poke()
         await refresh_open_incidents(self._pool, self._metrics)
-        return ChangeOutcome(before, after, event)
+        outcome = ChangeOutcome(before, after, event, job=job)
+        await self._queue.run_now(job, self.after_change_job)  # at once; the queue retries if Slack fails
+        return outcome
 
     async def require(self, *, incident_id: int, actor_id: str, action: Action) -> Incident:
         """Check a permission before showing a form (a button); a denial is audited like any other."""
@@ -167,7 +185,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.STATUS, decide=decide
         )
-        await self._broadcast(outcome)
         return outcome
 
     async def post_update(
@@ -187,7 +204,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.UPDATE, decide=decide
         )
-        await self._broadcast(outcome)
         return outcome
 
     async def change_severity(
@@ -202,9 +218,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.SEVERITY, decide=decide
         )
-        await self._broadcast(outcome)
-        if not outcome.duplicate:
-            await self._announce_escalation(outcome)
         return outcome
 
     async def hand_off_commander(
@@ -222,14 +235,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.COMMANDER, decide=decide
         )
-        await self._broadcast(outcome)
-        if not outcome.duplicate:
-            if outcome.after.channel_id:
-                await self._quietly(self._chat.invite(outcome.after.channel_id, [new_commander]), "invite")
-            previous = outcome.before.commander_id
-            await self._tell(new_commander, outcome.after, previous=previous)
-            if previous and previous != new_commander:
-                await self._tell(previous, outcome.after, previous=previous)
         return outcome
 
     async def assign_role(
@@ -247,9 +252,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.ROLE, decide=decide
         )
-        await self._broadcast(outcome)
-        if not outcome.duplicate and outcome.after.channel_id:
-            await self._chat.invite(outcome.after.channel_id, [user_id])
         return outcome
 
     async def add_note(self, *, incident_id: int, actor_id: str, request_key: str | None, text: str) -> ChangeOutcome:
@@ -261,7 +263,6 @@ class IncidentLifecycle(UseCase):
             action=Action.NOTE,
             decide=lambda incident: Change({}, EventKind.NOTE, body),
         )
-        await self._broadcast(outcome, announce=False)
         return outcome
 
     async def resolve(
@@ -280,9 +281,6 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.RESOLVE, decide=decide
         )
-        await self._broadcast(outcome, announce=False)
-        if not outcome.duplicate:
-            await self._announce_resolution(outcome)
         return outcome
 
     async def reopen(self, *, incident_id: int, actor_id: str, request_key: str | None) -> ChangeOutcome:
@@ -301,25 +299,47 @@ class IncidentLifecycle(UseCase):
         outcome = await self._apply(
             incident_id=incident_id, actor_id=actor_id, request_key=request_key, action=Action.REOPEN, decide=decide
         )
-        channel = outcome.after.channel_id
-        if not outcome.duplicate and outcome.before.archived_at is not None and channel:
-            await self._quietly(self._chat.unarchive_channel(channel), "unarchive the channel")
-        await self._broadcast(outcome)
         return outcome
 
-    # -- after the commit: tell Slack -----------------------------------------------------------------
-    async def _broadcast(self, outcome: ChangeOutcome, *, announce: bool = True) -> None:
-        """Summary, topic, the event in the channel, and (for news) a reply under each announcement."""
-        if outcome.duplicate or outcome.event is None:
+    # -- after the commit: tell Slack, as a job the queue retries until Slack takes it ------------------
+    async def after_change_job(self, job: Job) -> None:
+        """Everything Slack must show after one change. Safe to run again: edits are in place,
+        announcements already recorded are skipped; a post may repeat only after a failure midway."""
+        p = job.payload
+        async with self._pool.connection() as conn:
+            incident = await incidents.get(conn, incident_id=int(p["incident_id"]))
+            event = await timeline.get_event(conn, event_id=int(p["event_id"]))
+        if incident is None or event is None:
             return
-        incident, event = outcome.after, outcome.event
+        before: dict[str, Any] = p.get("before") or {}
+        action = str(p.get("action"))
+        channel = incident.channel_id
+        if channel and action == "reopen" and before.get("archived"):
+            await self._quietly(self._chat.unarchive_channel(channel), "unarchive the channel")
+        if channel and action == "commander" and incident.commander_id:
+            await self._quietly(self._chat.invite(channel, [incident.commander_id]), "invite the commander")
+        if channel and action == "role" and event.data.get("user"):
+            await self._quietly(self._chat.invite(channel, [str(event.data["user"])]), "invite")
+        await self._broadcast(incident, event, announce=action not in ("note", "resolve"))
+        if action == "severity" and before.get("severity"):
+            await self._announce_escalation(Severity(before["severity"]), incident)
+        if action == "resolve":
+            await self._announce_resolution(incident)
+        if action == "commander" and incident.commander_id:
+            previous = before.get("commander_id")
+            await self._tell(incident.commander_id, incident, previous=previous)
+            if previous and previous != incident.commander_id:
+                await self._tell(previous, incident, previous=previous)
+
+    async def _broadcast(self, incident: Incident, event: TimelineEvent, *, announce: bool) -> None:
+        """Summary and topic (edited in place), the event in the channel, and under each announcement."""
         channel = incident.channel_id
         if channel is None:
             return
-        await self._quietly(self._chat.post_event(channel, incident, event), "post the event")
         if incident.summary_ts:
             await self._quietly(self._chat.update_summary(channel, incident.summary_ts, incident), "update the summary")
         await self._quietly(self._chat.set_topic(channel, incident), "set the topic")
+        await self._quietly(self._chat.post_event(channel, incident, event), "post the event")
         if announce:
             async with self._pool.connection() as conn:
                 places = await deliveries.list_announcements(conn, incident_id=incident.id)
@@ -328,15 +348,14 @@ class IncidentLifecycle(UseCase):
                     self._chat.post_event(place.channel_id, incident, event, thread_ts=place.ts), "thread the event"
                 )
 
-    async def _announce_escalation(self, outcome: ChangeOutcome) -> None:
-        before, after = outcome.before, outcome.after
-        if not (after.severity.rank < before.severity.rank and after.severity in (Severity.P1, Severity.P2)):
+    async def _announce_escalation(self, previous: Severity, after: Incident) -> None:
+        if not (after.severity.rank < previous.rank and after.severity in (Severity.P1, Severity.P2)):
             return
         route = route_for(after.severity, self._config.routing)
         for channel in route.channels:
 
             async def send(channel: str = channel) -> str:
-                return await self._chat.announce_escalated(channel, after, previous=before.severity)
+                return await self._chat.announce_escalated(channel, after, previous=previous)
 
             await self._notifier.announce(after, channel, send, remember=True)
         for user in route.dm_users:
@@ -346,9 +365,9 @@ class IncidentLifecycle(UseCase):
 
             await self._notifier.dm(after, user, page)
 
-    async def _announce_resolution(self, outcome: ChangeOutcome) -> None:
-        incident = outcome.after
-        assert incident.resolved_at is not None
+    async def _announce_resolution(self, incident: Incident) -> None:
+        if incident.resolved_at is None:
+            return  # reopened before this job ran: nothing to announce
         duration = incident.resolved_at - incident.declared_at
         async with self._pool.connection() as conn:
             places = await deliveries.list_announcements(conn, incident_id=incident.id)
@@ -370,8 +389,11 @@ class IncidentLifecycle(UseCase):
         await self._quietly(self._chat.tell_commander(user_id, incident, previous=previous), "DM the commander")
 
     async def _quietly(self, call: Any, what: str) -> None:
-        """A Slack side effect after commit: log a failure, never undo the change for it."""
+        """A Slack call after commit: a "never" error is logged and skipped; a "not now" one raises,
+        so the queue retries the job."""
         try:
             await call
         except ChatError as exc:
+            if exc.retryable:
+                raise
             logger.warning("could not %s: %s", what, exc.code)

@@ -56,6 +56,8 @@ class Notifier:
         except ChatError as exc:
             logger.warning("announcement of %s in %s failed: %s", incident.reference, channel_id, exc.code)
             await self._record(incident, "announcement", channel_id, NotificationStatus.FAILED, None, exc.code)
+            if exc.retryable:
+                raise  # the job is retried; the failure stays on record
             return None
         await self._record(incident, "announcement", channel_id, NotificationStatus.SENT, ts, None)
         if remember:
@@ -75,5 +77,7 @@ class Notifier:
         except ChatError as exc:
             logger.warning("DM to %s about %s failed: %s", user_id, incident.reference, exc.code)
             await self._record(incident, "dm", user_id, NotificationStatus.FAILED, None, exc.code)
+            if exc.retryable:
+                raise
             return
         await self._record(incident, "dm", user_id, NotificationStatus.SENT, ts, None)

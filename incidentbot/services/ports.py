@@ -17,6 +17,12 @@ from incidentbot.domain.models import Incident, Severity, Status, TimelineEvent
 __all__ = ["ChatError", "ChatPort", "PublicRef", "StatusPagePort"]
 
 
+# Errors that say "not now" rather than "never": a job that meets one is retried with backoff.
+RETRYABLE_CHAT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "service_unavailable", "request_timeout", "fatal_error", "team_is_limited"}
+)
+
+
 class ChatError(Exception):
     """A chat platform call failed; ``code`` is the platform's error code (e.g. ``name_taken``)."""
 
@@ -24,6 +30,10 @@ class ChatError(Exception):
         self.code = code
         self.method = method
         super().__init__(f"{method or 'chat'}: {code}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.code in RETRYABLE_CHAT_ERRORS
 
 
 class ChatPort(Protocol):

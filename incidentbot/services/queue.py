@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -72,9 +73,33 @@ class JobQueue:
     def poke(self) -> None:
         self.wakeup.set()
 
-    async def claim(self, limit: int) -> list[Job]:
+    async def claim(self, limit: int, *, ids: list[int] | None = None) -> list[Job]:
         async with self._pool.connection() as conn, conn.transaction():
-            return await jobs.claim(conn, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=limit)
+            return await jobs.claim(
+                conn, worker=self.worker_id, now=self._clock.now(), lease=self._lease, limit=limit, ids=ids
+            )
+
+    async def run_now(self, job: Job, handler: Callable[[Job], Awaitable[None]]) -> bool:
+        """Run a job just queued, here and now, so the person waiting sees its effect at once.
+
+        If a worker got to it first, or it fails, the queue takes over: it is never lost, never run
+        twice at once. Returns whether it ran to the end here.
+        """
+        claimed = await self.claim(1, ids=[job.id])
+        if not claimed:
+            self.poke()
+            return False
+        try:
+            await handler(claimed[0])
+        except asyncio.CancelledError:
+            await asyncio.shield(self.release(claimed[0]))
+            raise
+        except Exception as exc:
+            await self.fail(claimed[0], f"{type(exc).__name__}: {exc}")
+            self.poke()
+            return False
+        await self.complete(claimed[0])
+        return True
 
     async def complete(self, job: Job) -> None:
         now = self._clock.now()

@@ -311,7 +311,8 @@ async def test_twenty_declarations_at_once_make_twenty_incidents_and_channels(
     await ws.wait(lambda: _channels_count(slack, 20), timeout=30, what="20 incident channels")
     names = [c["name"] for c in await slack.channels() if c["name"].startswith("inc-")]
     assert len(set(names)) == 20
-    assert rows(database_url, "SELECT count(*), count(DISTINCT channel_id) FROM incidents") == [(20, 20)]
+    stored = "SELECT count(*), count(DISTINCT channel_id) FROM incidents"
+    await ws.wait(lambda: _rows_are(database_url, stored, [(20, 20)]), what="20 channels stored")
 
 
 async def _channels_count(slack: SandboxClient, n: int) -> bool:
@@ -341,3 +342,7 @@ async def test_a_double_typed_declaration_makes_one_incident(
     )
     await ws.reply_to(BOB, "You already declared #1")
     assert rows(database_url, "SELECT count(*) FROM incidents") == [(1,)]
+
+
+async def _rows_are(database_url: str, query: str, expected: list[tuple[Any, ...]]) -> bool:
+    return rows(database_url, query) == expected

@@ -102,7 +102,8 @@ async def test_a_public_incident_is_published_updated_and_resolved_in_order(
     component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
     assert component["status"] == "operational"
     await ws.message_with(cid, "Resolved on Statuspage")
-    assert rows(database_url, "SELECT status, count(*) FROM jobs GROUP BY status") == [("done", 3)]
+    synced = "SELECT status, count(*) FROM jobs WHERE kind = 'statuspage.sync' GROUP BY status"
+    assert rows(database_url, synced) == [("done", 3)]
 
 
 async def test_internal_incidents_stay_off_the_status_page(
@@ -112,7 +113,7 @@ async def test_internal_incidents_stay_off_the_status_page(
     await ws.run("note only engineers care", user=ALICE, channel=channel["id"])
     await ws.message_with(channel["id"], "only engineers care")
     assert await public_page.incidents() == []
-    assert rows(database_url, "SELECT count(*) FROM jobs") == [(0,)]
+    assert rows(database_url, "SELECT count(*) FROM jobs WHERE kind = 'statuspage.sync'") == [(0,)]
 
 
 async def test_every_update_arrives_in_order_after_statuspage_recovers(
