@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
