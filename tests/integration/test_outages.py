@@ -1,0 +1,79 @@
+"""Work that must not be lost survives Slack outages, rate-limit storms and a daemon killed with -9."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from incidentbot.demo.workspace import ALICE, GENERAL, INCIDENTS, Workspace, visible_text
+from incidentbot.sandbox import SandboxClient, SandboxServer
+from tests.integration.conftest import ROUTING, DaemonFactory, rows
+
+QUICK_LEASE = {"JOB_LEASE_SECONDS": "3"}
+
+
+async def test_a_slack_outage_delays_the_channel_but_does_not_lose_it(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
+) -> None:
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    ws = Workspace(slack)
+    await slack.fault("conversations.create", status=500, times=4)  # beyond slack_sdk's own 2 retries
+    await ws.run("declare P2 During a Slack outage", user=ALICE, channel=GENERAL)
+    reply = await ws.reply_to(ALICE, "#1")
+    assert "as soon as it does" in visible_text(reply)
+    channel = await ws.incident_channel(1, timeout=20)
+    await ws.message_with(INCIDENTS, "During a Slack outage", timeout=20)
+    assert ALICE in (await ws.channel(channel["id"]))["members"]
+    assert rows(database_url, "SELECT status FROM jobs WHERE kind = 'slack.open_channel'") == [("done",)]
+
+
+async def test_a_burst_of_rate_limits_delays_announcements_but_delivers_all(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
+) -> None:
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    ws = Workspace(slack)
+    await slack.fault("chat.postMessage", status=429, retry_after=2, times=3)
+    for i in range(3):
+        await ws.run(f"declare P2 Storm {i}", user=ALICE, channel=GENERAL)
+    for i in range(3):
+        await ws.message_with(INCIDENTS, f"Storm {i}", timeout=40)
+    announced = [m for m in await ws.messages(INCIDENTS) if "Storm" in visible_text(m)]
+    assert len(announced) == 3  # each once
+    metrics = await daemon.metrics()
+    assert 'incidentbot_slack_rate_limit_retries_total{method="chat.postMessage"}' in metrics
+
+
+async def test_jobs_queued_when_the_daemon_is_killed_run_after_restart_once_each(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
+) -> None:
+    env = {**ROUTING, **QUICK_LEASE}
+    first = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
+    await first.wait_ready()
+    ws = Workspace(slack)
+    await slack.fault("conversations.create", error="internal_error", times=0)  # Slack keeps failing
+    await asyncio.gather(*(ws.run(f"declare P2 Queued {i}", user=ALICE, channel=GENERAL) for i in range(50)))
+
+    async def all_queued() -> bool:
+        found = rows(database_url, "SELECT count(*) FROM jobs WHERE kind = 'slack.open_channel'")
+        return found == [(50,)]
+
+    await ws.wait(all_queued, timeout=30, what="50 channel jobs queued")
+    first.signal(signal.SIGKILL)
+    await first.wait_exit()
+    await slack.clear_faults()
+
+    second = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
+    await second.wait_ready()
+
+    async def all_done() -> bool:
+        done = rows(database_url, "SELECT count(*) FROM jobs WHERE kind = 'slack.open_channel' AND status = 'done'")
+        return done == [(50,)]
+
+    await ws.wait(all_done, timeout=60, what="all 50 done after the restart")
+    channels = [c for c in await slack.channels() if c["name"].startswith("inc-")]
+    assert len(channels) == 50
+    announced = [m for m in await ws.messages(INCIDENTS) if "Queued" in visible_text(m)]
+    assert len(announced) == 50  # none twice
+    assert rows(database_url, "SELECT count(DISTINCT channel_id) FROM incidents") == [(50,)]
