@@ -172,5 +172,6 @@ def build_graph(
         gateway=gateway,
         client=client,
         clock=clock,
+        statuspage_enabled=publisher is not None,
     )
     return Graph(deps=deps, queue=queue, job_handlers=graph_handlers, checks=checks, periodic=periodic)

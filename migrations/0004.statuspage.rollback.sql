@@ -1,2 +1,3 @@
+ALTER TABLE incidents DROP COLUMN public;
 DROP TABLE statuspage_incidents;
 DROP TABLE statuspage_components;

@@ -13,3 +13,6 @@ CREATE TABLE statuspage_incidents (
     shortlink     text,
     created_at    timestamptz NOT NULL
 );
+
+-- Ticked "publish on the status page" in the declare form, whatever the severity.
+ALTER TABLE incidents ADD COLUMN public boolean NOT NULL DEFAULT false;

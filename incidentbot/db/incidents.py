@@ -26,14 +26,14 @@ __all__ = [
 _COLUMNS = (
     "id, title, severity, status, service, description, commander_id, comms_id, scribe_id, declared_by, "
     "channel_id, channel_name, summary_ts, template, declared_at, updated_at, resolved_at, resolution, "
-    "last_update_at, reminded_at, snoozed_until, archive_warned_at, archived_at"
+    "last_update_at, reminded_at, snoozed_until, archive_warned_at, archived_at, public"
 )
 
 INSERT = f"""
 INSERT INTO incidents (title, severity, status, service, description, commander_id, declared_by, template,
-                       declared_at, updated_at, last_update_at)
+                       declared_at, updated_at, last_update_at, public)
 VALUES (%(title)s, %(severity)s, 'declared', %(service)s, %(description)s, %(commander_id)s, %(declared_by)s,
-        %(template)s, %(now)s, %(now)s, %(now)s)
+        %(template)s, %(now)s, %(now)s, %(now)s, %(public)s)
 RETURNING {_COLUMNS}
 """  # noqa: S608 - column list is a constant
 
@@ -103,6 +103,7 @@ async def insert(
     declared_by: str,
     template: str | None,
     now: datetime,
+    public: bool = False,
 ) -> Incident:
     """Store a new incident in state ``declared``."""
     async with conn.cursor(row_factory=dict_row) as cur:
@@ -117,6 +118,7 @@ async def insert(
                 "declared_by": declared_by,
                 "template": template,
                 "now": now,
+                "public": public,
             },
         )
         row = await cur.fetchone()

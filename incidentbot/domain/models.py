@@ -114,6 +114,7 @@ class Incident:
     snoozed_until: datetime | None = None
     archive_warned_at: datetime | None = None
     archived_at: datetime | None = None
+    public: bool = False
 
     @property
     def reference(self) -> str:

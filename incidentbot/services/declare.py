@@ -41,6 +41,7 @@ class DeclareRequest:
     description: str = ""
     commander_id: str | None = None
     template: str | None = None
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class IncidentDeclarer(UseCase):
             description=description,
             commander_id=commander,
             template=request.template,
+            public=request.public,
         )
 
     async def declare(self, request: DeclareRequest) -> DeclareOutcome:
@@ -129,6 +131,7 @@ class IncidentDeclarer(UseCase):
                 declared_by=request.actor_id,
                 template=request.template,
                 now=now,
+                public=request.public,
             )
             if request.request_key is not None:
                 await deliveries.attach_request(conn, key=request.request_key, incident_id=incident.id)

@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from incidentbot.db import deliveries, incidents, templates, timeline
+from incidentbot.db import deliveries, incidents, statuspage, templates, timeline
 from incidentbot.domain.errors import InvalidInputError, NotFoundError
 from incidentbot.domain.models import Announcement, Incident, Template, TimelineEvent
 
@@ -64,6 +64,13 @@ class IncidentQueries:
                 raise NotFoundError(f"There is no incident #{incident_id}.")
             places = await deliveries.list_announcements(conn, incident_id=incident_id)
         return IncidentDetails(incident, places)
+
+    async def public_status(self, incident: Incident) -> tuple[bool, str | None, str | None]:
+        """(published on Statuspage, its public link, the component mapped to the incident's service)."""
+        async with self._pool.connection() as conn:
+            public = await statuspage.public_incident(conn, incident_id=incident.id)
+            component = await statuspage.component_for(conn, service=incident.service)
+        return public is not None, public[1] if public else None, component
 
     async def timeline(self, incident_id: int) -> list[TimelineEvent]:
         async with self._pool.connection() as conn:

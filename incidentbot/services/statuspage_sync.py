@@ -50,7 +50,7 @@ class StatuspageSync:
 
     async def enqueue(self, conn: AsyncConnection[Any], incident: Incident, *, message: str) -> bool:
         """In the change's transaction: queue a sync if the incident is public (or already published)."""
-        public = incident.severity.rank <= self._min_severity.rank
+        public = incident.public or incident.severity.rank <= self._min_severity.rank
         if not public and await statuspage.public_incident(conn, incident_id=incident.id) is None:
             return False
         payload = {

@@ -53,6 +53,7 @@ class ActionId(StrEnum):
     UPDATE_TEXT = "update_text"
     STATUS = "status"
     RESOLUTION = "resolution"
+    PUBLIC = "public"
 
 
 class BlockId(StrEnum):
@@ -67,3 +68,4 @@ class BlockId(StrEnum):
     UPDATE_TEXT = "update_text"
     STATUS = "status"
     RESOLUTION = "resolution"
+    PUBLIC = "public"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from incidentbot.demo.child import DaemonChild
-from incidentbot.demo.workspace import ALICE, GENERAL, Workspace
+from incidentbot.demo.workspace import ALICE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
 from tests.integration.conftest import ROUTING, DaemonFactory, declare, rows
@@ -54,7 +54,9 @@ async def published_bot(
     return daemon
 
 
-async def _declare_checkout(ws: Workspace, slack: SandboxClient, title: str, severity: str) -> dict[str, Any]:
+async def _declare_checkout(
+    ws: Workspace, slack: SandboxClient, title: str, severity: str, *, public: bool = False
+) -> dict[str, Any]:
     await ws.run("declare", user=ALICE, channel=GENERAL)
 
     async def open_view() -> dict[str, Any] | None:
@@ -69,6 +71,11 @@ async def _declare_checkout(ws: Workspace, slack: SandboxClient, title: str, sev
             "title": {"title": {"type": "plain_text_input", "value": title}},
             "severity": {"severity": {"type": "static_select", "selected_option": {"value": severity}}},
             "service": {"service": {"type": "static_select", "selected_option": {"value": "checkout"}}},
+            **(
+                {"public": {"public": {"type": "checkboxes", "selected_options": [{"value": "public"}]}}}
+                if public
+                else {}
+            ),
         },
     )
     return await ws.incident_channel(1)
@@ -91,6 +98,9 @@ async def test_a_public_incident_is_published_updated_and_resolved_in_order(
     assert incident["name"] == "Checkout errors" and incident["status"] == "investigating"
     component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
     assert component["status"] == "partial_outage"
+    await ws.run("info", user=ALICE, channel=cid)
+    info = visible_text(await ws.reply_to(ALICE, "Statuspage:"))
+    assert "public page" in info and component["id"] in info
 
     await ws.run("status identified bad deploy, rolling back", user=ALICE, channel=cid)
     await ws.message_with(cid, "bad deploy, rolling back")
@@ -134,3 +144,14 @@ async def test_every_update_arrives_in_order_after_statuspage_recovers(
     assert [u["status"] for u in updates] == ["investigating", "identified", "identified", "monitoring"], updates
     assert updates[2]["body"] == "failing over to the second processor"
     assert len(await public_page.incidents()) == 1  # retried, never duplicated
+
+
+async def test_a_milder_incident_is_published_when_ticked_in_the_form(
+    published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl
+) -> None:
+    channel = await _declare_checkout(ws, slack, "Slow checkout page", "P4", public=True)
+    await ws.message_with(channel["id"], "Published on Statuspage")
+    (incident,) = await public_page.incidents()
+    assert incident["name"] == "Slow checkout page"
+    component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
+    assert component["status"] == "degraded_performance"

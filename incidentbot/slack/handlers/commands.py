@@ -24,7 +24,7 @@ from incidentbot.slack.ids import SlashCommand, SubCommand
 from incidentbot.slack.views.declare_modal import declare_modal
 from incidentbot.slack.views.help import channel_help_message, help_message
 from incidentbot.slack.views.incident_list import list_message
-from incidentbot.slack.views.info import info_message
+from incidentbot.slack.views.info import PublicStatus, info_message
 from incidentbot.slack.views.timeline import timeline_message
 
 __all__ = ["USAGES", "register"]
@@ -118,6 +118,7 @@ async def _declare(inv: Invocation) -> str | None:
             default_severity=inv.deps.config.default_severity,
             declarer_id=inv.user_id,
             origin_channel_id=inv.channel_id,
+            offer_public=inv.deps.statuspage_enabled,
         )
         await inv.deps.client.views_open(trigger_id=inv.trigger_id, view=view)
         return None
@@ -238,8 +239,12 @@ async def _timeline(inv: Invocation) -> str | None:
 async def _info(inv: Invocation) -> str | None:
     incident, _ = await _target(inv, SubCommand.INFO)
     details = await inv.deps.queries.details(incident.id)
+    public = None
+    if inv.deps.statuspage_enabled:
+        published, link, component = await inv.deps.queries.public_status(details.incident)
+        public = PublicStatus(link=link, published=published, component_id=component)
     now = inv.deps.clock.now()
-    message = info_message(details.incident, now=now, announcements=details.announcements)
+    message = info_message(details.incident, now=now, announcements=details.announcements, public=public)
     await inv.respond(**message, response_type="ephemeral")
     return None
 

@@ -108,6 +108,7 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
                 declarer_id=user,
                 origin_channel_id=origin,
                 prefill=template,
+                offer_public=deps.statuspage_enabled,
             )
             await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
             return None
@@ -158,6 +159,7 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
                     description=form.description,
                     commander_id=form.commander_id,
                     template=form.template,
+                    public=form.public,
                 )
             )
             incident = outcome.incident

@@ -52,6 +52,7 @@ class HandlerDeps:
     gateway: SlackGateway
     client: AsyncWebClient
     clock: Clock
+    statuspage_enabled: bool = False
 
 
 async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:

@@ -43,6 +43,7 @@ class DeclareForm:
     commander_id: str | None
     template: str | None
     origin_channel_id: str | None
+    public: bool = False
 
 
 def _severity_option(severity: Severity) -> dict[str, Any]:
@@ -120,8 +121,12 @@ def declare_modal(
     declarer_id: str,
     origin_channel_id: str | None,
     prefill: Template | None = None,
+    offer_public: bool = False,
 ) -> dict[str, Any]:
-    """The form ``/incident declare`` opens; ``prefill`` is the template just picked, if any."""
+    """The form ``/incident declare`` opens; ``prefill`` is the template just picked, if any.
+
+    ``offer_public`` adds a "publish on the status page" tick box (when Statuspage is configured).
+    """
     blocks: list[Block] = []
     template = _template_block(templates, prefill)
     if template is not None:
@@ -153,6 +158,14 @@ def declare_modal(
     commander = {"type": "users_select", "action_id": ActionId.COMMANDER.value, "initial_user": declarer_id}
     hint = "Leads the response. You, unless you pick someone else."
     blocks.append(_input(BlockId.COMMANDER, "Commander", commander, optional=True, hint=hint))
+    if offer_public:
+        tick = {
+            "type": "checkboxes",
+            "action_id": ActionId.PUBLIC.value,
+            "options": [option("Publish on the status page", "public")],
+        }
+        note = "Serious incidents are published anyway; tick to publish a milder one too."
+        blocks.append(_input(BlockId.PUBLIC, "Status page", tick, optional=True, hint=note))
     return modal(
         callback_id=CallbackId.DECLARE.value,
         title="Declare an incident",
@@ -226,4 +239,10 @@ def parse_declare_submission(
         commander_id=input_value(values, BlockId.COMMANDER, ActionId.COMMANDER),
         template=input_value(values, BlockId.TEMPLATE, ActionId.TEMPLATE),
         origin_channel_id=_origin(private_metadata),
+        public=_ticked(values, BlockId.PUBLIC, ActionId.PUBLIC),
     )
+
+
+def _ticked(values: Mapping[str, Any], block_id: BlockId, action_id: ActionId) -> bool:
+    element = (values.get(block_id.value) or {}).get(action_id.value) or {}
+    return any(o.get("value") == "public" for o in element.get("selected_options") or [])

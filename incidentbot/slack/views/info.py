@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,13 @@ def _announced(announcements: Sequence[Announcement]) -> str:
     return f"Announced in {named}" + (f" and {more} more" if more > 0 else "")
 
 
-def info_message(incident: Incident, *, now: datetime, announcements: Sequence[Announcement] = ()) -> dict[str, Any]:
+def info_message(
+    incident: Incident,
+    *,
+    now: datetime,
+    announcements: Sequence[Announcement] = (),
+    public: PublicStatus | None = None,
+) -> dict[str, Any]:
     """Ephemeral; the caller sets ``response_type``."""
     blocks: list[Block] = [
         header(f"{incident.reference} {incident.title}"),
@@ -39,7 +46,28 @@ def info_message(incident: Incident, *, now: datetime, announcements: Sequence[A
     facts = [f"Channel: {channel_link(incident)}", _announced(announcements)]
     if incident.template:
         facts.append(f"Template: {escape_within(incident.template, 100)}")
+    if public is not None:
+        facts.append(_public(public))
     facts.append(f"Last change {slack_date(incident.updated_at)}")
     blocks.append(context(" · ".join(facts)))
     state = f"{incident.severity.value}, {status_label(incident.status)}"
     return message(f"{incident.reference} {escape(truncate(incident.title, 150))} ({state})", blocks)
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the status page shows of an incident: its public link, and the component of its service."""
+
+    link: str | None
+    published: bool
+    component_id: str | None
+
+
+def _public(public: PublicStatus) -> str:
+    component = (
+        f"component `{escape_within(public.component_id, 40)}`" if public.component_id else "no component mapped"
+    )
+    if public.published:
+        page = f"<{public.link}|public page>" if public.link else "published"
+        return f"Statuspage: {page}, {component}"
+    return f"Statuspage: not published, {component}"
