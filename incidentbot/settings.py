@@ -99,54 +99,43 @@ def _port(raw: str) -> int:
     return value
 
 
-def _positive_int(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _Invalid(f"expected a whole number of at least 1, got {raw!r}") from None
-    if value < 1:
-        raise _Invalid(f"expected a whole number of at least 1, got {value}")
-    return value
+def _whole(*, minimum: int, note: str = "") -> Callable[[str], int]:
+    """A whole number of at least ``minimum``; ``note`` explains a special value (e.g. 0 turns it off)."""
+    expected = f"a whole number of at least {minimum}{note}"
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _Invalid(f"expected {expected}, got {raw!r}") from None
+        if value < minimum:
+            raise _Invalid(f"expected {expected}, got {value}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _Invalid(f"expected a whole number (0 turns it off), got {raw!r}") from None
-    if value < 0:
-        raise _Invalid(f"expected a whole number of at least 0 (0 turns it off), got {value}")
-    return value
+def _amount(unit: str, example: str, *, zero_allowed: bool = False) -> Callable[[str], float]:
+    """A finite number of ``unit`` greater than 0 (or at least 0)."""
+    bound = "of at least 0" if zero_allowed else "greater than 0"
+
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise _Invalid(f"expected a number of {unit} such as {example}, got {raw!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+            raise _Invalid(f"expected a number of {unit} {bound}, got {raw!r}")
+        return value
+
+    return parse
 
 
-def _non_negative(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise _Invalid(f"expected a number such as 24 or 0.5, got {raw!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise _Invalid(f"expected a number of at least 0, got {raw!r}")
-    return value
-
-
-def _minutes(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise _Invalid(f"expected a number of minutes such as 15 or 0.5, got {raw!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise _Invalid(f"expected a number of minutes greater than 0, got {raw!r}")
-    return value
-
-
-def _seconds(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise _Invalid(f"expected a number of seconds such as 25 or 2.5, got {raw!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise _Invalid(f"expected a number of seconds greater than 0, got {raw!r}")
-    return value
+_positive_int = _whole(minimum=1)
+_non_negative_int = _whole(minimum=0, note=" (0 turns it off)")
+_seconds = _amount("seconds", "25 or 2.5")
+_minutes = _amount("minutes", "15 or 0.5")
+_hours = _amount("hours", "24 or 0.5", zero_allowed=True)
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -362,7 +351,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "ARCHIVE_WARNING_HOURS",
         "archive_warning_hours",
-        _non_negative,
+        _hours,
         "Hours before archiving that a heads-up is posted in the channel (0: no heads-up).",
         default="24",
     ),

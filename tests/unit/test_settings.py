@@ -135,3 +135,33 @@ def test_incident_routing_settings_are_parsed() -> None:
 def test_bad_routing_settings_say_what_is_expected(env: dict[str, str], expected: str) -> None:
     (problem,) = problems_of(GOOD | env)
     assert expected in problem
+
+
+def test_statuspage_needs_both_the_key_and_the_page() -> None:
+    assert not Settings.from_env(GOOD).statuspage_enabled
+    enabled = Settings.from_env(GOOD | {"STATUSPAGE_API_KEY": "k-123456", "STATUSPAGE_PAGE_ID": "page1"})
+    assert enabled.statuspage_enabled and "k-123456" in enabled.secrets() and "k-123456" not in repr(enabled)
+    (problem,) = problems_of(GOOD | {"STATUSPAGE_API_KEY": "k-123456"})
+    assert "STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID go together" in problem and "k-123456" not in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("ARCHIVE_AFTER_DAYS", "-1", "at least 0 (0 turns it off)"),
+        ("ARCHIVE_WARNING_HOURS", "soon", "number of hours"),
+        ("ARCHIVE_SWEEP_MINUTES", "0", "greater than 0"),
+        ("REMINDER_MINUTES_P2", "half", "whole number"),
+        ("JOB_MAX_ATTEMPTS", "0", "at least 1"),
+    ],
+)
+def test_timer_settings_say_what_is_expected(name: str, value: str, expected: str) -> None:
+    (problem,) = problems_of(GOOD | {name: value})
+    assert problem.startswith(f"{name}:") and expected in problem
+
+
+def test_timer_defaults() -> None:
+    settings = Settings.from_env(GOOD)
+    assert (settings.archive_after_days, settings.archive_warning_hours, settings.archive_sweep_minutes) == (7, 24, 15)
+    assert (settings.reminder_minutes_p1, settings.reminder_minutes_p4) == (15, 0)
+    assert settings.job_max_attempts == 12 and settings.statuspage_min_severity == "P2"
