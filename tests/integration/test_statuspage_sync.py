@@ -155,3 +155,22 @@ async def test_a_milder_incident_is_published_when_ticked_in_the_form(
     assert incident["name"] == "Slow checkout page"
     component = next(c for c in await public_page.components() if c["name"] == "Checkout API")
     assert component["status"] == "degraded_performance"
+
+
+async def test_ready_includes_statuspage_and_the_mapping_can_be_managed(
+    published_bot: DaemonChild, start_daemon: DaemonFactory, database_url: str
+) -> None:
+    status, body = await published_bot.get("/ready")
+    assert status == 200 and body["checks"]["statuspage"]["ok"] is True
+
+    async def cli(*args: str) -> tuple[int, str]:
+        daemon = await start_daemon(sandbox=None, database_url=database_url, extra=ROUTING, args=("statuspage", *args))
+        return await daemon.wait_exit(), daemon.log_text()
+
+    code, listing = await cli("list")
+    assert code == 0 and "checkout →" in listing
+    assert (await cli("map", "nonsense", "abc123"))[0] == 2  # not one of SERVICES
+    assert (await cli("unmap", "checkout"))[0] == 0
+    code, listing = await cli("list")
+    assert "No services are mapped" in listing
+    assert (await cli("unmap", "checkout"))[0] == 1
