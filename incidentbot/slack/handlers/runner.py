@@ -6,11 +6,12 @@ tracker, so Slack's 3-second deadline never depends on the database and shutdown
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,6 +32,8 @@ __all__ = ["HandlerDeps", "Reply", "run_deferred"]
 logger = logging.getLogger(__name__)
 
 Reply = Callable[[dict[str, Any]], Awaitable[Any]]
+
+WORK_SLOTS = 16
 
 APOLOGY = (
     "Sorry, something went wrong on my side and I could not finish that. Nothing was changed. "
@@ -53,6 +56,7 @@ class HandlerDeps:
     client: AsyncWebClient
     clock: Clock
     statuspage_enabled: bool = False
+    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
 
 
 async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
@@ -93,4 +97,10 @@ def run_deferred(deps: HandlerDeps, kind: str, work: Work, reply: Reply) -> None
     """Run ``work`` after the ack, tracked for shutdown; errors answer the user, never escape.
 
     ``work`` may return an outcome for the metrics (e.g. ``"duplicate"``); the default is ``"ok"``."""
-    deps.tracker.spawn(_run(kind, work, reply, deps.metrics), name=kind)
+    deps.tracker.spawn(_bounded(deps.work_slots, _run(kind, work, reply, deps.metrics)), name=kind)
+
+
+async def _bounded(slots: asyncio.Semaphore, work: Coroutine[Any, Any, None]) -> None:
+    """At most a few handlers work at once, so a burst cannot starve the acks of later envelopes."""
+    async with slots:
+        await work
