@@ -2,61 +2,30 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
+from .control_client import ControlClient, ControlError
 
 Json = dict[str, Any]
 
 
-class SandboxControlError(Exception):
-    """The control API refused a request (HTTP 4xx): `status` and the sandbox's `message`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
-        self.message = message
+class SandboxControlError(ControlError):
+    """The sandbox's control API refused a request (HTTP 4xx): ``status`` and the sandbox's ``message``."""
 
 
 def _drop_none(values: Json) -> Json:
     return {k: v for k, v in values.items() if v is not None}
 
 
-class SandboxClient:
+class SandboxClient(ControlClient):
     """One aiohttp session to a sandbox's `_sandbox/` routes; every method returns parsed JSON."""
 
+    prefix = "_sandbox/"
+    error = SandboxControlError
+
     def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> SandboxClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _request(self, verb: str, path: str, body: Json | None = None, *, query: Json | None = None) -> Any:
-        if self._session is None:
-            # Created on first use so the client can be built outside a running event loop.
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        params = {k: str(v) for k, v in (query or {}).items() if v is not None}
-        url = self.base_url + "_sandbox/" + path
-        async with self._session.request(verb, url, json=body, params=params) as response:
-            data = await response.json(content_type=None)
-            if response.status >= 400:
-                message = data.get("message") or data.get("error") if isinstance(data, dict) else data
-                raise SandboxControlError(response.status, str(message))
-            return data
+        super().__init__(base_url, timeout=timeout)
 
     # -- acting as users ----------------------------------------------------------------------------------
     async def slash(

@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
-import aiohttp
+from ..control_client import ControlClient, ControlError
 
 Json = dict[str, Any]
 
 
-class StatuspageControlError(Exception):
-    """The control API refused a request (HTTP 4xx): `status` and the fake's `message`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status = status
-        self.message = message
+class StatuspageControlError(ControlError):
+    """The fake's control API refused a request (HTTP 4xx): ``status`` and the fake's ``message``."""
 
 
-class StatuspageControl:
+class StatuspageControl(ControlClient):
     """One aiohttp session to a fake's `_statuspage/` routes; every method returns parsed JSON."""
 
+    prefix = "_statuspage/"
+    error = StatuspageControlError
+
     def __init__(self, base_url: str, *, timeout: float = 10.0) -> None:
-        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> StatuspageControl:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def _request(self, verb: str, path: str, body: Json | None = None) -> Any:
-        if self._session is None:
-            # Created on first use so the client can be built outside a running event loop.
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
-        async with self._session.request(verb, self.base_url + "_statuspage/" + path, json=body) as response:
-            data = await response.json(content_type=None)
-            if response.status >= 400:
-                message = data.get("error") if isinstance(data, dict) else data
-                raise StatuspageControlError(response.status, str(message))
-            return data
+        super().__init__(base_url, timeout=timeout)
 
     async def info(self) -> Json:
         """url, api_url, api_key, page_id, page_name, rate_limit, components and live faults."""
