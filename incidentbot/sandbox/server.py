@@ -13,6 +13,7 @@ from .core import DEFAULT_SCOPES, SANDBOX, Sandbox, SandboxConfig
 from .errors import BadRequest
 from .ids import IdFactory
 from .interactions import Interactions
+from .listening import listen
 from .respond import handle_respond
 from .state import APP_ID
 from .webapi import handle_api
@@ -120,26 +121,9 @@ class SandboxServer:
         """Bind and serve; with port 0 the system picks a free port, read it back from `url`."""
         if self._runner is not None:
             raise RuntimeError("the sandbox is already running")
-        runner = web.AppRunner(
-            self.build_app(),
-            handle_signals=False,
-            access_log=None,
-            shutdown_timeout=1.0,
-            # slack_sdk sends some methods' arguments (1,000 invitees) in the query string.
-            max_line_size=1 << 16,
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
-        host = f"[{host}]" if ":" in host else host
-        self.sandbox.base_url = self._public_url or f"http://{host}:{self.port}/"
+        # slack_sdk sends some methods' arguments (1,000 invitees) in the query string.
+        self._runner, self.port, url = await listen(self.build_app(), self.host, self.port, max_line_size=1 << 16)
+        self.sandbox.base_url = self._public_url or url
         log.info("Slack sandbox listening on %s", self.sandbox.base_url)
 
     async def stop(self) -> None:

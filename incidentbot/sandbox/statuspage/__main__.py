@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import logging
-import signal
 
+from ..listening import run_until_stopped
 from .server import StatuspageServer, serve
 
 
@@ -31,27 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", action="store_true", help="refuse more than 1 request/second with 420")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(args))
-    return 0
-
-
-async def _run(args: argparse.Namespace) -> None:
-    """Serve until Ctrl-C or SIGTERM; either stops the server cleanly."""
-    task = asyncio.current_task()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await serve(
+    return run_until_stopped(
+        lambda: serve(
             args.host,
             args.port,
             ready=_announce,
             api_key=args.api_key,
             page_id=args.page_id,
             rate_limit=args.rate_limit,
-        )
+        ),
+        verbose=args.verbose,
+    )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def _fake(request: web.Request) -> FakeStatuspage:
     return fake
 
 
-async def _payload(request: web.Request) -> Json:
+async def json_object(request: web.Request) -> Json:
+    """The request's body, which must be a JSON object (400 otherwise)."""
     try:
         body: Any = await request.json()
     except ValueError:
@@ -101,7 +102,7 @@ async def get_component(request: web.Request) -> web.Response:
 async def update_component(request: web.Request) -> web.Response:
     state = _fake(request).state
     component = state.component(request.match_info["component_id"])
-    return web.json_response(state.update_component(component, await _payload(request)).to_json())
+    return web.json_response(state.update_component(component, await json_object(request)).to_json())
 
 
 # -- incidents ----------------------------------------------------------------------------------------------
@@ -123,14 +124,14 @@ async def get_incident(request: web.Request) -> web.Response:
 
 async def create_incident(request: web.Request) -> web.Response:
     state = _fake(request).state
-    incident = state.create_incident(await _payload(request))
+    incident = state.create_incident(await json_object(request))
     return web.json_response(incident.to_json(state.components), status=201)
 
 
 async def update_incident(request: web.Request) -> web.Response:
     state = _fake(request).state
     incident = state.incident(request.match_info["incident_id"])
-    payload = await _payload(request)
+    payload = await json_object(request)
     return web.json_response(state.update_incident(incident, payload).to_json(state.components))
 
 

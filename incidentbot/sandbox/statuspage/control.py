@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
+from .api import json_object
 from .core import STATUSPAGE, FakeStatuspage
-from .errors import HttpError
 from .faults import parse_fault
 from .models import Json
 from .state import PAGE_NAME
@@ -31,15 +29,7 @@ def info(fake: FakeStatuspage) -> Json:
 
 
 async def _body(request: web.Request) -> Json:
-    if not request.body_exists:
-        return {}
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        raise HttpError(400, "the body must be JSON") from None
-    if not isinstance(body, dict):
-        raise HttpError(400, "the body must be a JSON object")
-    return body
+    return await json_object(request) if request.body_exists else {}
 
 
 async def get_info(request: web.Request) -> web.Response:

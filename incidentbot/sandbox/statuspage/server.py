@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from ..listening import listen
 from .api import add_api_routes, gate_requests
 from .control import add_control_routes
 from .core import STATUSPAGE, FakeStatuspage
@@ -73,18 +74,7 @@ class StatuspageServer:
         """Bind and serve; with port 0 the system picks a free port, read it back from `url`."""
         if self._runner is not None:
             raise RuntimeError("the Statuspage fake is already running")
-        runner = web.AppRunner(self.build_app(), handle_signals=False, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.host, self.port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
-        host = f"[{host}]" if ":" in host else host
-        self.fake.base_url = f"http://{host}:{self.port}/"
+        self._runner, self.port, self.fake.base_url = await listen(self.build_app(), self.host, self.port)
         log.info("Statuspage fake listening on %s", self.fake.base_url)
 
     async def stop(self) -> None:
