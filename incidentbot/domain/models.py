@@ -120,9 +120,6 @@ class Incident:
     def reference(self) -> str:
         return f"#{self.id}"
 
-    def role_holder(self, role: Role) -> str | None:
-        return {Role.COMMANDER: self.commander_id, Role.COMMS: self.comms_id, Role.SCRIBE: self.scribe_id}[role]
-
     def snapshot(self) -> dict[str, Any]:
         """The state as JSON-ready values, for the audit log's old/new columns."""
         return {

@@ -84,13 +84,13 @@ class IncidentDeclarer(UseCase):
             self._metrics.duplicates_suppressed.labels("declare").inc()
             return stored
         self._metrics.incidents_declared.labels(stored.incident.severity.value).inc()
-        await refresh_open_incidents(self._pool, self._metrics)
         problems: list[str] = []
 
         async def open_now(claimed: Job) -> None:
             problems.extend(await self._open_channel(claimed))
 
         ran = await self._queue.run_now(job, open_now)
+        await refresh_open_incidents(self._pool, self._metrics)
         async with self._pool.connection() as conn:
             incident = await incidents.get(conn, incident_id=stored.incident.id) or stored.incident
         if not ran:

@@ -129,10 +129,9 @@ class IncidentLifecycle(UseCase):
             raise denied
         if self._publisher is not None:
             self._publisher.poke()
-        await refresh_open_incidents(self._pool, self._metrics)
-        outcome = ChangeOutcome(before, after, event, job=job)
         await self._queue.run_now(job, self.after_change_job)  # at once; the queue retries if Slack fails
-        return outcome
+        await refresh_open_incidents(self._pool, self._metrics)
+        return ChangeOutcome(before, after, event, job=job)
 
     async def require(self, *, incident_id: int, actor_id: str, action: Action) -> Incident:
         """Check a permission before showing a form (a button); a denial is audited like any other."""

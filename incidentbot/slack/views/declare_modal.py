@@ -18,6 +18,7 @@ from incidentbot.slack.ids import ActionId, BlockId, CallbackId
 from incidentbot.slack.views.blocks import (
     MAX_OPTION_VALUE,
     MAX_OPTIONS,
+    MAX_PLACEHOLDER,
     Block,
     modal,
     option,
@@ -81,7 +82,7 @@ def _template_block(templates: Sequence[Template], prefill: Template | None) -> 
     select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ActionId.TEMPLATE.value,
-        "placeholder": plain("Start from a template", 150),
+        "placeholder": plain("Start from a template", MAX_PLACEHOLDER),
         "options": [option(t.name, t.name) for t in usable],
     }
     if prefill is not None and any(t.name == prefill.name for t in usable):
@@ -98,7 +99,7 @@ def _service_block(services: Sequence[str], prefill: Template | None) -> Block |
     select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ActionId.SERVICE.value,
-        "placeholder": plain("Which service is affected?", 150),
+        "placeholder": plain("Which service is affected?", MAX_PLACEHOLDER),
     }
     if len(usable) <= MAX_OPTIONS:
         select["options"] = [option(s, s) for s in usable]
@@ -135,7 +136,7 @@ def declare_modal(
         "type": "plain_text_input",
         "action_id": ActionId.TITLE.value,
         "max_length": MAX_TITLE_LENGTH,
-        "placeholder": plain("What is broken, in a few words", 150),
+        "placeholder": plain("What is broken, in a few words", MAX_PLACEHOLDER),
     }
     if prefill is not None and prefill.title:
         title["initial_value"] = truncate(prefill.title, MAX_TITLE_LENGTH)
@@ -150,7 +151,7 @@ def declare_modal(
         "action_id": ActionId.DESCRIPTION.value,
         "multiline": True,
         "max_length": MAX_DESCRIPTION,
-        "placeholder": plain("What do customers see? What has been tried?", 150),
+        "placeholder": plain("What do customers see? What has been tried?", MAX_PLACEHOLDER),
     }
     if prefill is not None and prefill.description:
         description["initial_value"] = truncate(prefill.description, MAX_DESCRIPTION)

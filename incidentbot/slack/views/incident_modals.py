@@ -10,7 +10,7 @@ from typing import Any
 from incidentbot.domain.models import Incident, Severity, Status
 from incidentbot.domain.rules import MAX_TEXT_LENGTH, clean_text
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
-from incidentbot.slack.views.blocks import Block, context, modal, option, plain
+from incidentbot.slack.views.blocks import MAX_PLACEHOLDER, Block, context, modal, option, plain
 from incidentbot.slack.views.declare_modal import severity_select
 from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.state import input_value
@@ -73,7 +73,7 @@ def _text_input(action_id: ActionId, placeholder: str) -> dict[str, Any]:
         "action_id": action_id.value,
         "multiline": True,
         "max_length": MAX_TEXT_LENGTH,
-        "placeholder": plain(placeholder, 150),
+        "placeholder": plain(placeholder, MAX_PLACEHOLDER),
     }
 
 
@@ -91,7 +91,7 @@ def update_modal(incident: Incident) -> dict[str, Any]:
         select = {
             "type": "static_select",
             "action_id": ActionId.STATUS.value,
-            "placeholder": plain(f"Keep it {status_label(incident.status).lower()}", 150),
+            "placeholder": plain(f"Keep it {status_label(incident.status).lower()}", MAX_PLACEHOLDER),
             "options": [_status_option(status) for status in later],
         }
         blocks.append(
