@@ -183,10 +183,30 @@ def cmd_statuspage(args: argparse.Namespace) -> int:
     from incidentbot.admin import statuspage
 
     if args.action == "map":
-        return statuspage.map_service(settings, service=args.service, component_id=args.component_id)
+        return statuspage.map_service(
+            settings, service=args.service, component_id=args.component_id, page_components=_page_components
+        )
     if args.action == "unmap":
         return statuspage.unmap(settings, service=args.service)
     return statuspage.list_all(settings)
+
+
+async def _page_components(settings: Settings) -> dict[str, str]:
+    """The components the configured Statuspage page has (id → name), to refuse a mapping to none."""
+    import aiohttp
+
+    from incidentbot.integrations.statuspage import StatuspageClient
+    from incidentbot.integrations.statuspage_port import StatuspageAdapter
+
+    assert settings.statuspage_api_key is not None
+    async with aiohttp.ClientSession() as session:
+        client = StatuspageClient(
+            api_url=settings.statuspage_api_url,
+            page_id=settings.statuspage_page_id,
+            api_key=settings.statuspage_api_key.reveal(),
+            session=session,
+        )
+        return await StatuspageAdapter(client).component_names()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -276,8 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "statuspage",
         "map services to Statuspage components",
-        "When an incident is published on Statuspage, the component mapped to its service shows the\n"
-        "outage (P1 major_outage, P2 partial_outage, P3/P4 degraded_performance) until it is resolved.\n\n"
+        "The publish form offers each mapped component, with a status by severity (P1 major_outage,\n"
+        "P2 partial_outage, P3/P4 degraded_performance) for the incident's own service. `map` checks\n"
+        "the component exists on the page (STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID must be set).\n\n"
         "  incidentbot statuspage map checkout 8kbf7d35c070\n"
         "  incidentbot statuspage unmap checkout\n"
         "  incidentbot statuspage list",

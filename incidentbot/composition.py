@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from incidentbot.clock import SystemClock
 from incidentbot.domain.models import Severity
+from incidentbot.domain.publication import PublicStatus
 from incidentbot.domain.rules import RoutingConfig
 from incidentbot.integrations.statuspage import StatuspageClient
 from incidentbot.integrations.statuspage_port import StatuspageAdapter, StatuspageReachability
@@ -30,7 +31,12 @@ from incidentbot.services.lifecycle import AFTER_CHANGE_KIND, IncidentLifecycle
 from incidentbot.services.notify import Notifier
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.queue import JobQueue
-from incidentbot.services.statuspage_sync import SYNC_KIND, StatuspageSync
+from incidentbot.services.statuspage_publish import (
+    LEGACY_SYNC_KIND,
+    PUBLISH_KIND,
+    PublishingConfig,
+    StatuspagePublisher,
+)
 from incidentbot.services.timers import ArchivePolicy, IncidentTimers
 from incidentbot.settings import Settings
 from incidentbot.slack.client import InstrumentedWebClient
@@ -80,6 +86,21 @@ def incident_config(settings: Settings) -> IncidentConfig:
     )
 
 
+def publishing_config(settings: Settings) -> PublishingConfig:
+    return PublishingConfig(
+        min_severity=Severity(settings.statuspage_min_severity),
+        publishers=frozenset(settings.statuspage_publishers),
+        admins=frozenset(settings.incident_admins),
+        default_title=settings.statuspage_default_title,
+        messages={
+            PublicStatus.INVESTIGATING: settings.statuspage_message_investigating,
+            PublicStatus.IDENTIFIED: settings.statuspage_message_identified,
+            PublicStatus.MONITORING: settings.statuspage_message_monitoring,
+            PublicStatus.RESOLVED: settings.statuspage_message_resolved,
+        },
+    )
+
+
 def build_graph(
     settings: Settings,
     *,
@@ -91,7 +112,7 @@ def build_graph(
 ) -> Graph:
     clock = SystemClock()
     config = incident_config(settings)
-    gateway = SlackGateway(client, clock_now=clock.now)
+    gateway = SlackGateway(client, clock_now=clock.now, statuspage=settings.statuspage_enabled)
     queue = JobQueue(
         pool=pool,
         clock=clock,
@@ -111,25 +132,27 @@ def build_graph(
             api_key=settings.statuspage_api_key.reveal(),
             session=session,
         )
-        publisher = StatuspageSync(
+        publisher = StatuspagePublisher(
             pool=pool,
             statuspage=StatuspageAdapter(statuspage),
             chat=gateway,
             queue=queue,
             clock=clock,
-            min_severity=Severity(settings.statuspage_min_severity),
+            metrics=metrics,
+            config=publishing_config(settings),
         )
-        graph_handlers[SYNC_KIND] = publisher.run
+        graph_handlers[PUBLISH_KIND] = publisher.run
+        graph_handlers[LEGACY_SYNC_KIND] = publisher.drop_legacy_sync
         reachability = StatuspageReachability(statuspage)
         checks["statuspage"] = reachability.check
         periodic.append(Periodic(30.0, reachability.refresh, "statuspage-reachability", at_start=True))
         logger.info(
-            "Statuspage sync is on for page %s (%s and worse)",
+            "Statuspage is on for page %s: people publish through the form; %s and worse prompt the commander",
             settings.statuspage_page_id,
             settings.statuspage_min_severity,
         )
     else:
-        logger.info("Statuspage sync is off (set STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID to turn it on)")
+        logger.info("Statuspage is off (set STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID to turn it on)")
     notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
     ctx = ServiceContext(
         pool=pool,
@@ -173,5 +196,6 @@ def build_graph(
         client=client,
         clock=clock,
         statuspage_enabled=publisher is not None,
+        publisher=publisher,
     )
     return Graph(deps=deps, queue=queue, job_handlers=graph_handlers, checks=checks, periodic=periodic)

@@ -160,6 +160,12 @@ class Metrics:
             ["severity"],
             registry=r,
         )
+        self.statuspage_publications = Counter(
+            "incidentbot_statuspage_publications",
+            "Status page publications decided by a person, by outcome (published, refused, retried).",
+            ["outcome"],
+            registry=r,
+        )
 
     def watch_pool(self, stats: Callable[[], dict[str, int]]) -> None:
         """Read the pool's figures at scrape time rather than copying them on every change."""

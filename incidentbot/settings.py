@@ -187,6 +187,19 @@ def _names(raw: str) -> tuple[str, ...]:
     return items
 
 
+def _public_text(limit: int) -> Callable[[str], str]:
+    """Customer-facing wording: not empty, within what the publish form accepts."""
+
+    def parse(raw: str) -> str:
+        if not raw.strip():
+            raise _Invalid("expected some text (unset it to keep the built-in wording)")
+        if len(raw) > limit:
+            raise _Invalid(f"expected at most {limit} characters, got {len(raw)}")
+        return raw
+
+    return parse
+
+
 def _severity(raw: str) -> str:
     value = raw.strip().upper()
     if value not in ("P1", "P2", "P3", "P4"):
@@ -338,8 +351,52 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "STATUSPAGE_MIN_SEVERITY",
         "statuspage_min_severity",
         _severity,
-        "Incidents at this severity or worse are published on Statuspage (P2: P1 and P2).",
+        "At this severity or worse the commander is asked (and reminded) to publish on the status page; "
+        "nothing is ever published without a person deciding it.",
         default="P2",
+    ),
+    Setting(
+        "STATUSPAGE_PUBLISHERS",
+        "statuspage_publishers",
+        _user_ids,
+        "User IDs who may publish on the status page for any incident, besides its commander, "
+        "its comms lead and the incident admins.",
+        default="",
+    ),
+    Setting(
+        "STATUSPAGE_DEFAULT_TITLE",
+        "statuspage_default_title",
+        _public_text(100),
+        "The public title the publish form starts from (never the internal title).",
+        default="Service disruption",
+    ),
+    Setting(
+        "STATUSPAGE_MESSAGE_INVESTIGATING",
+        "statuspage_message_investigating",
+        _public_text(2000),
+        "The customer message the publish form starts from for 'investigating'.",
+        default="We are investigating reports of a problem and will post an update soon.",
+    ),
+    Setting(
+        "STATUSPAGE_MESSAGE_IDENTIFIED",
+        "statuspage_message_identified",
+        _public_text(2000),
+        "The same for 'identified'.",
+        default="The cause has been identified and a fix is being worked on.",
+    ),
+    Setting(
+        "STATUSPAGE_MESSAGE_MONITORING",
+        "statuspage_message_monitoring",
+        _public_text(2000),
+        "The same for 'monitoring'.",
+        default="A fix has been applied and we are monitoring the results.",
+    ),
+    Setting(
+        "STATUSPAGE_MESSAGE_RESOLVED",
+        "statuspage_message_resolved",
+        _public_text(2000),
+        "The same for 'resolved'.",
+        default="This incident has been resolved. Thank you for your patience.",
     ),
     Setting(
         "ARCHIVE_AFTER_DAYS",
@@ -468,6 +525,12 @@ class Settings:
     statuspage_page_id: str = ""
     statuspage_api_url: str = "https://api.statuspage.io/v1/"
     statuspage_min_severity: str = "P2"
+    statuspage_publishers: tuple[str, ...] = ()
+    statuspage_default_title: str = "Service disruption"
+    statuspage_message_investigating: str = "We are investigating reports of a problem and will post an update soon."
+    statuspage_message_identified: str = "The cause has been identified and a fix is being worked on."
+    statuspage_message_monitoring: str = "A fix has been applied and we are monitoring the results."
+    statuspage_message_resolved: str = "This incident has been resolved. Thank you for your patience."
     services: tuple[str, ...] = ()
     service_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_severity: str = "P3"

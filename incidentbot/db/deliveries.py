@@ -15,6 +15,7 @@ __all__ = [
     "claim_request",
     "last_dm_sent",
     "list_announcements",
+    "notification_sent",
     "paged_users",
     "record_notification",
     "request_incident",
@@ -112,3 +113,16 @@ async def paged_users(conn: AsyncConnection[Any], *, incident_id: int) -> list[s
     """Everyone who got a DM about this incident: the resolution goes to them too."""
     cur = await conn.execute(PAGED_USERS, {"incident_id": incident_id})
     return [str(r[0]) for r in await cur.fetchall()]
+
+
+NOTIFICATION_SENT = """
+SELECT EXISTS (SELECT 1 FROM notifications
+               WHERE incident_id = %(incident_id)s AND kind = %(kind)s AND target = %(target)s AND status = 'sent')
+"""
+
+
+async def notification_sent(conn: AsyncConnection[Any], *, incident_id: int, kind: str, target: str) -> bool:
+    """Whether this notice already went out, so a job run again does not post it twice."""
+    cur = await conn.execute(NOTIFICATION_SENT, {"incident_id": incident_id, "kind": kind, "target": target})
+    row = await cur.fetchone()
+    return bool(row and row[0])

@@ -81,6 +81,7 @@ class EventKind(enum.StrEnum):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     ARCHIVED = "archived"
+    PUBLISHED = "published"
 
 
 class NotificationStatus(enum.StrEnum):

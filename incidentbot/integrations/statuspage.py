@@ -98,10 +98,18 @@ class StatuspageClient:
         return _public_incident(await self._call("POST", "/incidents", {"incident": fields}))
 
     async def update_incident(
-        self, incident_id: str, *, status: str, body: str, component_status: Mapping[str, str]
+        self,
+        incident_id: str,
+        *,
+        status: str,
+        body: str,
+        component_status: Mapping[str, str],
+        name: str | None = None,
     ) -> PublicIncident:
-        """Post an update; components not in `component_status` keep their status."""
+        """Post an update (and rename it when ``name`` is given); components not listed keep their status."""
         fields = {"status": status, "body": body, **_components(component_status)}
+        if name is not None:
+            fields["name"] = name
         path = f"/incidents/{quote(incident_id, safe='')}"
         return _public_incident(await self._call("PATCH", path, {"incident": fields}))
 
@@ -111,6 +119,20 @@ class StatuspageClient:
         return await self.update_incident(incident_id, status="resolved", body=body, component_status=statuses)
 
     # -- reading ------------------------------------------------------------------------------------------
+    async def unresolved_incidents(self) -> list[dict[str, Any]]:
+        """Open incidents on the page, newest first, with their updates (``incident_updates``)."""
+        data = await self._call("GET", "/incidents/unresolved")
+        if not isinstance(data, list):
+            raise StatuspageError("Statuspage GET /incidents/unresolved: expected a list", retryable=False)
+        return [i for i in data if isinstance(i, dict)]
+
+    async def incident(self, incident_id: str) -> dict[str, Any]:
+        """One incident with its updates (``incident_updates``, newest first)."""
+        data = await self._call("GET", f"/incidents/{quote(incident_id, safe='')}")
+        if not isinstance(data, dict):
+            raise StatuspageError("Statuspage GET /incidents/{id}: expected an incident", retryable=False)
+        return data
+
     async def components(self) -> list[dict[str, Any]]:
         """The page's components as the API returns them (id, name, status, position, group_id, …)."""
         data = await self._call("GET", "/components")

@@ -15,7 +15,7 @@ from typing import Any
 
 from incidentbot.domain.models import Job
 from incidentbot.logs import log_context
-from incidentbot.services.queue import JobQueue
+from incidentbot.services.queue import JobQueue, retry_after_of
 from incidentbot.tasks import TaskTracker, TrackerClosedError
 
 __all__ = ["JobHandler", "JobWorker"]
@@ -90,7 +90,7 @@ class JobWorker:
                 await asyncio.shield(self._queue.release(job))
                 raise
             except Exception as exc:
-                await self._queue.fail(job, f"{type(exc).__name__}: {exc}")
+                await self._queue.fail(job, f"{type(exc).__name__}: {exc}", retry_after=retry_after_of(exc))
                 return
             await self._queue.complete(job)
         self._queue.wakeup.set()  # a finished job may unblock the next one with its ordering key

@@ -13,7 +13,7 @@ from incidentbot.services.config import IncidentConfig
 from incidentbot.services.notify import Notifier
 from incidentbot.services.ports import ChatPort
 from incidentbot.services.queue import JobQueue
-from incidentbot.services.statuspage_sync import StatuspageSync
+from incidentbot.services.statuspage_publish import StatuspagePublisher
 
 __all__ = ["ServiceContext", "UseCase"]
 
@@ -28,8 +28,8 @@ class ServiceContext:
     notifier: Notifier
     # Where Slack calls that must happen after a commit wait until they succeed.
     queue: JobQueue
-    # Mirrors public incidents on Statuspage; None when Statuspage is not configured.
-    publisher: StatuspageSync | None = None
+    # Publishes what a person decided on the status page; None when Statuspage is not configured.
+    publisher: StatuspagePublisher | None = None
 
 
 class UseCase:

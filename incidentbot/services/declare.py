@@ -9,6 +9,7 @@ channel was created but could not be stored, it is archived again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -77,12 +78,18 @@ class IncidentDeclarer(UseCase):
             public=request.public,
         )
 
-    async def declare(self, request: DeclareRequest) -> DeclareOutcome:
+    async def declare(
+        self, request: DeclareRequest, *, on_stored: Callable[[Incident], Awaitable[None]] | None = None
+    ) -> DeclareOutcome:
+        """``on_stored`` runs once the incident is committed, before its channel is opened (the
+        publish form must open within 3 seconds of the form's submission)."""
         request = await self._validate(request)
         stored, job = await self._store(request)
         if stored.duplicate or job is None:
             self._metrics.duplicates_suppressed.labels("declare").inc()
             return stored
+        if on_stored is not None:
+            await on_stored(stored.incident)
         self._metrics.incidents_declared.labels(stored.incident.severity.value).inc()
         problems: list[str] = []
 
@@ -161,10 +168,6 @@ class IncidentDeclarer(UseCase):
                 incident_id=incident.id,
                 ordering_key=f"slack:{incident.id}",
             )
-            if self._publisher is not None:
-                await self._publisher.enqueue(conn, incident, message=incident.description)
-        if self._publisher is not None:
-            self._publisher.poke()
         return DeclareOutcome(incident), job
 
     async def _create_channel(self, incident: Incident) -> tuple[str, str]:
@@ -207,6 +210,8 @@ class IncidentDeclarer(UseCase):
                 raise
             problems.append(f"I could not set the channel topic ({exc.code}).")
         await self._announce(incident)
+        if self._publisher is not None:
+            await self._publisher.prompt_if_due(incident)  # customers hear only what a person decides
         return problems
 
     async def _create_and_store_channel(self, incident: Incident) -> Incident:

@@ -50,10 +50,9 @@ class ChangeOutcome:
 
 Decide = Callable[[Incident], Change]
 
-# Changes customers see on the status page; notes, roles and hand-offs stay internal.
-PUBLIC_KINDS = frozenset(
-    {EventKind.STATUS, EventKind.UPDATE, EventKind.SEVERITY, EventKind.RESOLVED, EventKind.REOPENED}
-)
+# News for the people following the incident (it restarts the update-reminder clock); notes, roles
+# and hand-offs are not. None of it reaches the status page: only a publication does.
+NEWS_KINDS = frozenset({EventKind.STATUS, EventKind.UPDATE, EventKind.SEVERITY, EventKind.RESOLVED, EventKind.REOPENED})
 
 
 class IncidentLifecycle(UseCase):
@@ -89,7 +88,7 @@ class IncidentLifecycle(UseCase):
                     return ChangeOutcome(before, before, None, duplicate=True)
                 change = decide(before)
                 columns = dict(change.columns)
-                if change.kind in PUBLIC_KINDS:
+                if change.kind in NEWS_KINDS:
                     columns["last_update_at"] = now  # news: the update-reminder clock starts again
                 after = await incidents.update(conn, incident_id=incident_id, now=now, **columns)
                 event = await timeline.add_event(
@@ -111,8 +110,6 @@ class IncidentLifecycle(UseCase):
                     old_state=before.snapshot(),
                     new_state=after.snapshot(),
                 )
-                if self._publisher is not None and change.kind in PUBLIC_KINDS:
-                    await self._publisher.enqueue(conn, after, message=change.text)
                 job = await self._queue.enqueue(
                     conn,
                     kind=AFTER_CHANGE_KIND,
@@ -127,8 +124,6 @@ class IncidentLifecycle(UseCase):
                 )
         if denied is not None:
             raise denied
-        if self._publisher is not None:
-            self._publisher.poke()
         await self._queue.run_now(job, self.after_change_job)  # at once; the queue retries if Slack fails
         await refresh_open_incidents(self._pool, self._metrics)
         return ChangeOutcome(before, after, event, job=job)
@@ -322,8 +317,12 @@ class IncidentLifecycle(UseCase):
         await self._broadcast(incident, event, announce=action not in ("note", "resolve"))
         if action == "severity" and before.get("severity"):
             await self._announce_escalation(Severity(before["severity"]), incident)
+            if self._publisher is not None:
+                await self._publisher.prompt_if_due(incident)
         if action == "resolve":
             await self._announce_resolution(incident)
+            if self._publisher is not None:
+                await self._publisher.offer_resolution(incident, event_id=event.id)
         if action == "commander" and incident.commander_id:
             previous = before.get("commander_id")
             await self._tell(incident.commander_id, incident, previous=previous)

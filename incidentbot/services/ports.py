@@ -7,14 +7,15 @@ services can react (a taken channel name, a user who cannot be invited) without 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from incidentbot.domain.models import Incident, Severity, Status, TimelineEvent
+from incidentbot.domain.models import Incident, Severity, TimelineEvent
+from incidentbot.domain.publication import Publication, PublicationDraft, PublicState
 
-__all__ = ["ChatError", "ChatPort", "PublicRef", "StatusPagePort"]
+__all__ = ["ChatError", "ChatPort", "PublicRef", "StatusPageError", "StatusPagePort"]
 
 
 # Errors that say "not now" rather than "never": a job that meets one is retried with backoff.
@@ -89,8 +90,24 @@ class ChatPort(Protocol):
         """The last message: who archives the channel and why."""
         ...
 
-    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int) -> str:
-        """Nudge the commander for an update, with buttons to post one or snooze."""
+    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int, publish_prompt: bool) -> str:
+        """Nudge the commander for an update, with buttons to post one or snooze (and to publish)."""
+        ...
+
+    async def prompt_publication(self, channel_id: str, incident: Incident, *, min_severity: Severity) -> str:
+        """Ask the commander to decide what customers are told, with a button that opens the form."""
+        ...
+
+    async def offer_public_resolution(self, channel_id: str, incident: Incident, *, public: PublicState) -> str:
+        """Resolved here, still open for customers: a button to publish the resolution."""
+        ...
+
+    async def announce_publication(self, channel_id: str, incident: Incident, publication: Publication) -> str:
+        """The one line that says what was published, by whom, with the public link."""
+        ...
+
+    async def tell_refusal(self, channel_id: str, incident: Incident, publication: Publication) -> str:
+        """Tell the person who published, privately in the channel, what the status page refused and why."""
         ...
 
     async def post_notice(self, channel_id: str, text: str) -> str:
@@ -110,15 +127,37 @@ class PublicRef:
     link: str | None
 
 
+class StatusPageError(Exception):
+    """The status page did not take a publication.
+
+    ``retryable`` says whether the same call may succeed later (an outage, a rate limit);
+    ``retry_after`` is how long the page asked us to wait, when it said; ``detail`` is fit to show
+    the person who published (it never carries the API key).
+    """
+
+    def __init__(
+        self, detail: str, *, status: int | None = None, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
 class StatusPagePort(Protocol):
-    """A public status page: open, update and close the incident customers see."""
+    """A public status page: publish exactly what a person decided, as a new incident or an update."""
 
-    async def open(
-        self, *, title: str, status: Status, message: str, components: Mapping[str, Severity]
-    ) -> PublicRef: ...
+    async def publish(self, draft: PublicationDraft, *, public_id: str | None) -> PublicRef:
+        """Create the public incident (``public_id`` None) or update it; StatusPageError on failure."""
+        ...
 
-    async def update(
-        self, public_id: str, *, status: Status, message: str, components: Mapping[str, Severity]
-    ) -> PublicRef: ...
+    async def find_published(
+        self, draft: PublicationDraft, *, public_id: str | None, since: datetime
+    ) -> PublicRef | None:
+        """Whether the page already shows this draft (taken before a crash cut us off), and where."""
+        ...
 
-    async def close(self, public_id: str, *, message: str, component_ids: Sequence[str]) -> PublicRef: ...
+    async def component_names(self) -> dict[str, str]:
+        """The page's components, id → name (to check a mapping)."""
+        ...

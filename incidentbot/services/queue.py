@@ -23,11 +23,17 @@ from incidentbot.domain.models import Job, JobStatus
 from incidentbot.domain.rules import job_retry_delay
 from incidentbot.metrics import Metrics
 
-__all__ = ["JobQueue"]
+__all__ = ["JobQueue", "retry_after_of"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    """The wait a failed call was told to respect (an exception's ``retry_after``), if any."""
+    value = getattr(exc, "retry_after", None)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class JobQueue:
@@ -95,7 +101,7 @@ class JobQueue:
             await asyncio.shield(self.release(claimed[0]))
             raise
         except Exception as exc:
-            await self.fail(claimed[0], f"{type(exc).__name__}: {exc}")
+            await self.fail(claimed[0], f"{type(exc).__name__}: {exc}", retry_after=retry_after_of(exc))
             self.poke()
             return False
         await self.complete(claimed[0])
@@ -107,10 +113,16 @@ class JobQueue:
             await jobs.complete(conn, job_id=job.id, worker=self.worker_id, now=now)
         self._metrics.job_latency.labels(job.kind).observe((now - job.created_at).total_seconds())
 
-    async def fail(self, job: Job, error: str) -> JobStatus | None:
-        """Schedule the next attempt with backoff and jitter, or declare the job dead."""
+    async def fail(self, job: Job, error: str, *, retry_after: float | None = None) -> JobStatus | None:
+        """Schedule the next attempt with backoff and jitter, or declare the job dead.
+
+        ``retry_after`` (seconds), when the other side said how long to wait (HTTP 429/420), is
+        honoured instead of the backoff: sooner would be refused again, later would be late."""
         now = self._clock.now()
-        retry_at = now + job_retry_delay(job.attempts, jitter=random.uniform(0.5, 1.0))
+        if retry_after is not None:
+            retry_at = now + timedelta(seconds=max(retry_after, 0.0))
+        else:
+            retry_at = now + job_retry_delay(job.attempts, jitter=random.uniform(0.5, 1.0))
         async with self._pool.connection() as conn:
             status = await jobs.fail(
                 conn, job_id=job.id, worker=self.worker_id, now=now, retry_at=retry_at, error=error

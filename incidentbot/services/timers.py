@@ -124,8 +124,10 @@ class IncidentTimers(UseCase):
             interval = minutes.get(incident.severity, 0)
             if incident.channel_id is None or not reminder_due(incident, now=now, minutes=interval):
                 continue
+            # While nothing is public about a serious incident, each reminder asks for that too.
+            publish = self._publisher is not None and await self._publisher.prompt_wanted(incident)
             try:
-                await self._chat.remind(incident.channel_id, incident, quiet_minutes=interval)
+                await self._chat.remind(incident.channel_id, incident, quiet_minutes=interval, publish_prompt=publish)
             except ChatError as exc:
                 logger.warning("could not remind about %s: %s", incident.reference, exc.code)
                 continue

@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from incidentbot.slack.client import InstrumentedWebClient
-from incidentbot.slack.handlers import commands, interactions
+from incidentbot.slack.handlers import commands, interactions, statuspage
 from incidentbot.slack.handlers.runner import HandlerDeps
 from incidentbot.slack.identity import SlackIdentity
 
@@ -51,4 +51,5 @@ def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: H
 
     commands.register(app, deps)
     interactions.register(app, deps)
+    statuspage.register(app, deps)
     return app

@@ -17,7 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from incidentbot.domain.models import Incident, Severity, TimelineEvent
-from incidentbot.services.ports import ChatError
+from incidentbot.domain.publication import Publication, PublicState
+from incidentbot.services.ports import RETRYABLE_CHAT_ERRORS, ChatError
 from incidentbot.slack.views.announcements import (
     commander_handoff_dm,
     declared_announcement,
@@ -25,6 +26,12 @@ from incidentbot.slack.views.announcements import (
     event_message,
     page_dm,
     resolved_announcement,
+)
+from incidentbot.slack.views.statuspage import (
+    offer_resolution_message,
+    prompt_message,
+    publication_line,
+    refusal_text,
 )
 from incidentbot.slack.views.summary import summary_message
 from incidentbot.slack.views.timers import archive_closing_message, archive_warning_message, reminder_message
@@ -43,9 +50,10 @@ def _code(exc: SlackApiError) -> str:
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient, *, clock_now: Callable[[], Any]) -> None:
+    def __init__(self, client: AsyncWebClient, *, clock_now: Callable[[], Any], statuspage: bool = False) -> None:
         self._client = client
         self._now = clock_now
+        self._statuspage = statuspage  # the summary offers a Status page button when it is configured
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
@@ -99,8 +107,31 @@ class SlackGateway:
     async def post_archive_closing(self, channel_id: str, incident: Incident, *, after_days: int) -> str:
         return await self._post(channel_id, archive_closing_message(incident, after_days=after_days))
 
-    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int) -> str:
-        return await self._post(channel_id, reminder_message(incident, quiet_minutes=quiet_minutes))
+    async def remind(self, channel_id: str, incident: Incident, *, quiet_minutes: int, publish_prompt: bool) -> str:
+        message = reminder_message(incident, quiet_minutes=quiet_minutes, publish_prompt=publish_prompt)
+        return await self._post(channel_id, message)
+
+    # -- the status page: prompts, and what was published ---------------------------------------------
+    async def prompt_publication(self, channel_id: str, incident: Incident, *, min_severity: Severity) -> str:
+        return await self._post(channel_id, prompt_message(incident, min_severity=min_severity))
+
+    async def offer_public_resolution(self, channel_id: str, incident: Incident, *, public: PublicState) -> str:
+        return await self._post(channel_id, offer_resolution_message(incident, public=public))
+
+    async def announce_publication(self, channel_id: str, incident: Incident, publication: Publication) -> str:
+        return await self._post(channel_id, publication_line(incident, publication))
+
+    async def tell_refusal(self, channel_id: str, incident: Incident, publication: Publication) -> str:
+        """Ephemeral to the person who published; a DM if they have left the channel."""
+        text = refusal_text(incident, publication)
+        user = publication.requested_by
+        try:
+            response = await self._client.chat_postEphemeral(channel=channel_id, user=user, text=text)
+            return str(response.get("message_ts") or "")
+        except SlackApiError as exc:
+            if _code(exc) in RETRYABLE_CHAT_ERRORS:
+                raise ChatError(_code(exc), "chat.postEphemeral") from None
+        return await self._post(user, {"text": text, "blocks": None})
 
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:
         """One call per person, so one who cannot be invited does not keep the others out."""
@@ -121,10 +152,10 @@ class SlackGateway:
 
     # -- messages -------------------------------------------------------------------------------------
     async def post_summary(self, channel_id: str, incident: Incident) -> str:
-        return await self._post(channel_id, summary_message(incident, now=self._now()))
+        return await self._post(channel_id, summary_message(incident, now=self._now(), statuspage=self._statuspage))
 
     async def update_summary(self, channel_id: str, ts: str, incident: Incident) -> None:
-        message = summary_message(incident, now=self._now())
+        message = summary_message(incident, now=self._now(), statuspage=self._statuspage)
         await self._call(
             "chat.update",
             self._client.chat_update(channel=channel_id, ts=ts, text=message["text"], blocks=message["blocks"]),

@@ -26,6 +26,7 @@ class SubCommand(StrEnum):
     INFO = "info"
     LIST = "list"
     HELP = "help"
+    STATUSPAGE = "statuspage"
 
 
 class CallbackId(StrEnum):
@@ -35,6 +36,8 @@ class CallbackId(StrEnum):
     UPDATE = "incident_update"
     SEVERITY = "incident_severity"
     RESOLVE = "incident_resolve"
+    STATUSPAGE = "statuspage_publish"
+    STATUSPAGE_CONFIRM = "statuspage_confirm"
 
 
 class ActionId(StrEnum):
@@ -54,6 +57,11 @@ class ActionId(StrEnum):
     STATUS = "status"
     RESOLUTION = "resolution"
     PUBLIC = "public"
+    STATUSPAGE_OPEN = "statuspage_open"
+    PUBLIC_TITLE = "public_title"
+    PUBLIC_STATUS = "public_status"
+    PUBLIC_MESSAGE = "public_message"
+    COMPONENT_STATUS = "component_status"
 
 
 class BlockId(StrEnum):
@@ -69,3 +77,7 @@ class BlockId(StrEnum):
     STATUS = "status"
     RESOLUTION = "resolution"
     PUBLIC = "public"
+    PUBLIC_TITLE = "public_title"
+    PUBLIC_STATUS = "public_status"
+    PUBLIC_MESSAGE = "public_message"
+    COMPONENT_PREFIX = "component:"

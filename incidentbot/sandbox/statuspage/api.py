@@ -27,6 +27,9 @@ async def gate_requests(request: web.Request, handler: Handler) -> web.StreamRes
     fault = fake.faults.take(fake.clock()) if is_api else None
     try:
         if fault is not None:
+            # Read the whole request first, as a real server does before it is slow to answer: a client
+            # that gives up (or dies) during the delay has still had its request taken.
+            await request.read()
             await _delay_or_fail(fault)
         if is_api:
             _authenticate(fake, request)

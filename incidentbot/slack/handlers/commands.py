@@ -20,6 +20,7 @@ from incidentbot.services.declare import DeclareRequest
 from incidentbot.services.queries import split_reference
 from incidentbot.slack.commands import CommandRequest, parse_command, suggest_sub_command
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
+from incidentbot.slack.handlers.statuspage import open_publish_form
 from incidentbot.slack.ids import SlashCommand, SubCommand
 from incidentbot.slack.views.declare_modal import declare_modal
 from incidentbot.slack.views.help import channel_help_message, help_message
@@ -45,6 +46,7 @@ USAGES: dict[SubCommand, tuple[str, str]] = {
     SubCommand.INFO: ("info", "the current state, just for you"),
     SubCommand.LIST: ("list", "open incidents, most severe first"),
     SubCommand.HELP: ("help", "what you can do here"),
+    SubCommand.STATUSPAGE: ("statuspage", "tell customers: publish on the status page (commander, comms)"),
 }
 # The sub-commands that act on one incident, and the permission each needs.
 ACTIONS: dict[SubCommand, Action] = {
@@ -262,6 +264,8 @@ async def _help(inv: Invocation) -> str | None:
         allowed = set(inv.deps.lifecycle.allowed(incident, inv.user_id))
         can = [USAGES[sub] for sub, action in ACTIONS.items() if action in allowed]
         can += [USAGES[s] for s in (SubCommand.TIMELINE, SubCommand.INFO, SubCommand.LIST, SubCommand.HELP)]
+        if inv.deps.publisher is not None:
+            can.append(USAGES[SubCommand.STATUSPAGE])
         message = channel_help_message(incident=incident, user_id=inv.user_id, can=can, command=inv.command)
     else:
         suggestion = suggest_sub_command(request.unknown) if request.unknown else None
@@ -269,6 +273,12 @@ async def _help(inv: Invocation) -> str | None:
         listed = list(USAGES.values()) if request.unknown else general
         message = help_message(listed, command=inv.command, unknown=request.unknown, suggestion=suggestion)
     await inv.respond(**message)
+    return None
+
+
+async def _statuspage(inv: Invocation) -> str | None:
+    incident, _ = await _target(inv, SubCommand.STATUSPAGE)
+    await open_publish_form(inv.deps, incident_id=incident.id, user_id=inv.user_id, trigger_id=inv.trigger_id)
     return None
 
 
@@ -286,6 +296,7 @@ SUB_HANDLERS: dict[SubCommand, SubHandler] = {
     SubCommand.INFO: _info,
     SubCommand.LIST: _list,
     SubCommand.HELP: _help,
+    SubCommand.STATUSPAGE: _statuspage,
 }
 
 

@@ -14,12 +14,14 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
 
+from incidentbot.domain.errors import UserFacingError
 from incidentbot.domain.models import Incident
 from incidentbot.domain.rules import Action
 from incidentbot.logs import bind
 from incidentbot.services.declare import DeclareRequest
+from incidentbot.slack.handlers import statuspage
+from incidentbot.slack.handlers.replies import replier
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.ids import ActionId, CallbackId
 from incidentbot.slack.views.declare_modal import declare_modal, parse_declare_submission
@@ -39,21 +41,7 @@ __all__ = ["register"]
 logger = logging.getLogger(__name__)
 
 
-def _replier(deps: HandlerDeps, user_id: str, channel_id: str | None) -> Callable[[dict[str, Any]], Awaitable[None]]:
-    """Answer one person privately: ephemeral where they are, or a DM when the bot cannot post there."""
-
-    async def reply(message: dict[str, Any]) -> None:
-        text = str(message.get("text", ""))
-        blocks = message.get("blocks")
-        if channel_id:
-            try:
-                await deps.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
-                return
-            except SlackApiError as exc:
-                logger.info("ephemeral reply in %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
-        await deps.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-    return reply
+_replier = replier
 
 
 ModalOpener = Callable[[Incident], dict[str, Any]]
@@ -148,6 +136,17 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
         await ack()
         user = str(body["user"]["id"])
 
+        async def open_publish_form(incident: Incident) -> None:
+            """Ticked "publish": the customer form opens right after the declaration, in the trigger's window."""
+            try:
+                await statuspage.open_publish_form(
+                    deps, incident_id=incident.id, user_id=user, trigger_id=str(body.get("trigger_id", ""))
+                )
+            except UserFacingError as exc:
+                await _replier(deps, user, form.origin_channel_id)({"text": exc.user_text})
+            except Exception:
+                logger.exception("could not open the status page form after declaring %s", incident.reference)
+
         async def work() -> str | None:
             outcome = await deps.declarer.declare(
                 DeclareRequest(
@@ -160,7 +159,8 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
                     commander_id=form.commander_id,
                     template=form.template,
                     public=form.public,
-                )
+                ),
+                on_stored=open_publish_form if form.public and deps.publisher is not None else None,
             )
             incident = outcome.incident
             where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (not created yet)"

@@ -23,6 +23,7 @@ from incidentbot.services.config import IncidentConfig
 from incidentbot.services.declare import IncidentDeclarer
 from incidentbot.services.lifecycle import IncidentLifecycle
 from incidentbot.services.queries import IncidentQueries
+from incidentbot.services.statuspage_publish import StatuspagePublisher
 from incidentbot.services.timers import IncidentTimers
 from incidentbot.slack.gateway import SlackGateway
 from incidentbot.tasks import TaskTracker
@@ -56,6 +57,8 @@ class HandlerDeps:
     client: AsyncWebClient
     clock: Clock
     statuspage_enabled: bool = False
+    # Publishes on the status page what a person decided; None when Statuspage is not configured.
+    publisher: StatuspagePublisher | None = None
     work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
 
 

@@ -25,6 +25,7 @@ _ICONS = {
     EventKind.RESOLVED: ":white_check_mark:",
     EventKind.REOPENED: ":leftwards_arrow_with_hook:",
     EventKind.ARCHIVED: ":file_cabinet:",
+    EventKind.PUBLISHED: ":globe_with_meridians:",
 }
 
 
@@ -88,6 +89,8 @@ def event_summary(event: TimelineEvent) -> str:
             return f"reopened ({_status(data['to'])})" if "to" in data else "reopened"
         case EventKind.ARCHIVED:
             return "channel archived"
+        case EventKind.PUBLISHED:
+            return f"status page: {_status(data.get('status'))}"
     return escape(event.kind.value)
 
 
@@ -124,6 +127,8 @@ def event_sentence(event: TimelineEvent, *, text_budget: int) -> str:
             line = f"{who} reopened the incident; it is *{_status(data.get('to', 'investigating'))}* again"
         case EventKind.ARCHIVED:
             line = "incidentbot archived the channel"
+        case EventKind.PUBLISHED:
+            line = f"Published on the status page by {who} (*{_status(data.get('status'))}*)"
         case _:
             line = f"{who}: {escape(event.kind.value)}"
     return _with_text(line, event, text_budget, joiner=": ")

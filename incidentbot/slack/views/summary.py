@@ -17,6 +17,7 @@ from incidentbot.slack.views.blocks import (
     plain,
     section,
 )
+from incidentbot.slack.views.statuspage import publish_button
 from incidentbot.slack.views.text import (
     escape,
     escape_within,
@@ -35,7 +36,7 @@ DESCRIPTION_BUDGET = 2900
 FIELD_BUDGET = 200
 
 
-def _buttons(incident: Incident) -> Block:
+def _buttons(incident: Incident, *, statuspage: bool) -> Block:
     def button(action_id: ActionId, text: str, style: str | None = None) -> dict[str, Any]:
         built: dict[str, Any] = {
             "type": "button",
@@ -53,6 +54,7 @@ def _buttons(incident: Incident) -> Block:
             button(ActionId.SUMMARY_UPDATE, "Post update", "primary"),
             button(ActionId.SUMMARY_SEVERITY, "Change severity"),
             button(ActionId.SUMMARY_RESOLVE, "Resolve"),
+            *([publish_button(incident)] if statuspage else []),
         ],
     }
 
@@ -85,8 +87,11 @@ def resolution_section(incident: Incident, *, now: datetime) -> Block:
     return section("\n".join(lines))
 
 
-def summary_message(incident: Incident, *, now: datetime) -> dict[str, Any]:
-    """The summary pinned in the incident channel; buttons only while the incident is open."""
+def summary_message(incident: Incident, *, now: datetime, statuspage: bool = False) -> dict[str, Any]:
+    """The summary pinned in the incident channel; buttons only while the incident is open.
+
+    ``statuspage``: a Status page button opens the publish form (it stays after resolution, since
+    the public resolution is published through it too)."""
     blocks: list[Block] = [
         header(f"{incident.reference} {incident.title}"),
         fields_section(incident_fields(incident, now=now)),
@@ -94,9 +99,11 @@ def summary_message(incident: Incident, *, now: datetime) -> dict[str, Any]:
     if incident.description:
         blocks.append(section(escape_within(incident.description, DESCRIPTION_BUDGET)))
     if incident.status.is_open:
-        blocks.append(_buttons(incident))
+        blocks.append(_buttons(incident, statuspage=statuspage))
     else:
         blocks.append(resolution_section(incident, now=now))
+        if statuspage:
+            blocks.append({"type": "actions", "elements": [publish_button(incident)]})
     blocks.append(context(f"Last change {slack_date(incident.updated_at)} · `/incident help` lists every command"))
     state = f"{incident.severity.value}, {status_label(incident.status)}"
     fallback = f"{incident.reference} {escape(truncate(incident.title, 150))} ({state})"

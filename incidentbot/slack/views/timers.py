@@ -7,6 +7,7 @@ from typing import Any
 
 from incidentbot.domain.models import Incident
 from incidentbot.slack.ids import ActionId
+from incidentbot.slack.views.statuspage import publish_button
 from incidentbot.slack.views.text import escape, mention, slack_date, truncate
 
 __all__ = ["archive_closing_message", "archive_warning_message", "reminder_message"]
@@ -40,11 +41,14 @@ def archive_closing_message(incident: Incident, *, after_days: int) -> dict[str,
     return {"text": text, "blocks": [_section(text)]}
 
 
-def reminder_message(incident: Incident, *, quiet_minutes: int) -> dict[str, Any]:
+def reminder_message(incident: Incident, *, quiet_minutes: int, publish_prompt: bool = False) -> dict[str, Any]:
+    """``publish_prompt``: nothing is public yet about an incident serious enough, so ask for that too."""
     text = (
         f":alarm_clock: {mention(incident.commander_id)}, {_title(incident)} has had no update for "
         f"{quiet_minutes} minutes. People following it are waiting to hear how it is going."
     )
+    if publish_prompt:
+        text += " Customers have not been told anything on the status page yet either."
     value = str(incident.id)
     actions = {
         "type": "actions",
@@ -62,6 +66,7 @@ def reminder_message(incident: Incident, *, quiet_minutes: int) -> dict[str, Any
                 "text": {"type": "plain_text", "text": f"Snooze {SNOOZE_MINUTES} min"},
                 "value": value,
             },
+            *([publish_button(incident, text="Publish on status page")] if publish_prompt else []),
         ],
     }
     return {"text": text, "blocks": [_section(text), actions]}
