@@ -333,7 +333,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "STATUSPAGE_API_KEY",
         "statuspage_api_key",
         lambda raw: Secret(raw) if raw else None,
-        "Statuspage.io API key. With STATUSPAGE_PAGE_ID it turns Statuspage sync on; unset, it is off.",
+        "Statuspage.io API key. With STATUSPAGE_PAGE_ID it turns publishing on the status page on; unset, it is off.",
         default="",
         secret=True,
     ),

@@ -17,14 +17,10 @@ from urllib.parse import quote
 
 import aiohttp
 
-from .statuspage_mapping import OPERATIONAL, component_status_for, incident_status
-
 __all__ = [
     "PublicIncident",
     "StatuspageClient",
     "StatuspageError",
-    "component_status_for",
-    "incident_status",
 ]
 
 log = logging.getLogger(__name__)
@@ -115,7 +111,7 @@ class StatuspageClient:
 
     async def resolve_incident(self, incident_id: str, *, body: str, component_ids: Sequence[str]) -> PublicIncident:
         """Resolve the incident and set its components back to operational."""
-        statuses = dict.fromkeys(component_ids, OPERATIONAL)
+        statuses = dict.fromkeys(component_ids, "operational")
         return await self.update_incident(incident_id, status="resolved", body=body, component_status=statuses)
 
     # -- reading ------------------------------------------------------------------------------------------

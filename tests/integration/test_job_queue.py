@@ -99,6 +99,22 @@ async def test_failures_back_off_then_the_job_is_dead(pool: AsyncConnectionPool[
     assert await queue.claim(10) == []  # dead jobs wait for a person
 
 
+async def test_a_retry_after_is_honoured_instead_of_the_backoff(
+    pool: AsyncConnectionPool[Any], database_url: str
+) -> None:
+    clock = FakeClock()
+    queue = make_queue(pool, clock, "w1", max_attempts=3)
+    await enqueue(queue, pool)
+    (claimed,) = await queue.claim(10)
+    await queue.fail(claimed, "429 Too Many Requests", retry_after=30)
+    (run_after,) = rows(database_url, "SELECT run_after FROM jobs")[0]
+    assert run_after - clock.now() == timedelta(seconds=30)  # not the 1-2 s backoff
+    clock.advance(timedelta(seconds=29, milliseconds=999))
+    assert await queue.claim(10) == []
+    clock.advance(timedelta(milliseconds=1))
+    assert len(await queue.claim(10)) == 1
+
+
 async def test_jobs_with_one_ordering_key_run_in_order(pool: AsyncConnectionPool[Any]) -> None:
     clock = FakeClock()
     queue = make_queue(pool, clock, "w1")
