@@ -59,8 +59,8 @@ class StatuspageError(Exception):
 
 
 def is_retryable_status(status: int) -> bool:
-    """Rate limits, request timeouts and server errors pass; 401/404/422 and the like will fail again."""
-    return status in RATE_LIMITED or status == 408 or status >= 500
+    """Rate limits and server errors pass; every other 4xx (401, 404, 422…) would be refused again."""
+    return status in RATE_LIMITED or status >= 500
 
 
 class StatuspageClient:

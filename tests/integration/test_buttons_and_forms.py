@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incidentbot.demo.child import DaemonChild
-from incidentbot.demo.workspace import ALICE, BOB, GENERAL, INCIDENTS, Workspace
+from incidentbot.demo.workspace import ALICE, BOB, GENERAL, INCIDENTS, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient
-from tests.integration.conftest import declare, rows
+from tests.integration.conftest import declare, eventually, rows
 
 
 async def _open_view(slack: SandboxClient, user: str, callback: str) -> dict[str, Any] | None:
@@ -27,9 +27,14 @@ async def test_buttons_obey_the_commanders_permissions(bot: DaemonChild, ws: Wor
     cid = channel["id"]
     ts = await _summary_ts(ws, cid)
     await ws.slack.join(cid, user=BOB)
-    for action in ("summary_change_severity", "summary_resolve"):
+    for count, action in enumerate(("summary_change_severity", "summary_resolve"), start=1):
         await ws.slack.click(user=BOB, channel=cid, message_ts=ts, action_id=action)
-        await ws.reply_to(BOB, "Only the incident commander")
+
+        async def refusals(count: int = count) -> bool:
+            answers = [m for m in await ws.slack.ephemerals(BOB) if "Only the incident commander" in visible_text(m)]
+            return len(answers) == count
+
+        await eventually(refusals)  # each click answered (the audit is written before the answer)
     assert await ws.slack.views(BOB, open_only=True) == []  # refused before any form opened
     denied = rows(database_url, "SELECT action FROM audit_log WHERE outcome = 'denied' ORDER BY id")
     assert denied == [("severity",), ("resolve",)]

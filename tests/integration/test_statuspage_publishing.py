@@ -339,6 +339,11 @@ async def test_a_redelivered_publish_and_a_daemon_killed_mid_call_publish_once(
         ]
 
     await eventually(pending)
+
+    async def request_arrived() -> bool:  # the page took the request and holds its answer back
+        return not await public_page.faults()  # a fault used up is no longer listed
+
+    await eventually(request_arrived)
     published_bot.signal(signal.SIGKILL)
     await published_bot.wait_exit()
     await eventually(lambda: _updates(public_page, 2), timeout=15)  # the page took it meanwhile
@@ -395,3 +400,19 @@ async def test_mapping_refuses_a_component_the_page_does_not_have(
     assert (await cli("unmap", "checkout"))[0] == 0
     code, listing = await cli("list")
     assert "No services are mapped" in listing
+
+
+async def test_choosing_a_public_status_brings_its_wording(
+    published_bot: DaemonChild, ws: Workspace, slack: SandboxClient
+) -> None:
+    channel = await _declare_checkout(ws, slack, "Checkout flapping", "P2")
+    await ws.run("statuspage", user=ALICE, channel=channel["id"])
+    form = await ws.wait(lambda: _open_view(slack, ALICE, "statuspage_publish"), what="publish form")
+    await slack.click(user=ALICE, view_id=form["id"], action_id="public_status", value="monitoring")
+
+    async def monitoring_form() -> dict[str, Any] | None:
+        view = await _open_view(slack, ALICE, "statuspage_publish")
+        return view if view and any("monitoring" in str(b.get("block_id")) for b in view["blocks"]) else None
+
+    updated = await ws.wait(monitoring_form, what="the form with the monitoring wording")
+    assert _input(updated, "public_message:")["element"]["initial_value"].startswith("A fix has been applied")

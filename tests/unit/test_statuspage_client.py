@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from incidentbot.integrations.statuspage import PublicIncident, StatuspageClient, StatuspageError
+from incidentbot.integrations.statuspage import PublicIncident, StatuspageClient, StatuspageError, is_retryable_status
 from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
 
 API_KEY = "sk-live-do-not-print-4f2a9c"
@@ -247,3 +247,22 @@ async def test_the_key_is_in_no_repr_and_no_log_line(
     with pytest.raises(StatuspageError):
         await client.components()
     assert caplog.records and API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("status", "retryable"),
+    [
+        (400, False),
+        (401, False),
+        (408, False),
+        (419, False),
+        (420, True),
+        (422, False),
+        (429, True),
+        (499, False),
+        (500, True),
+        (503, True),
+    ],
+)
+def test_only_rate_limits_and_server_errors_are_worth_retrying(status: int, retryable: bool) -> None:
+    assert is_retryable_status(status) is retryable

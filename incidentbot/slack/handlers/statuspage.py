@@ -101,7 +101,11 @@ def _on_status_picked(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
         await ack()
         user = str((body.get("user") or {}).get("id", ""))
         view = body.get("view") or {}
-        status = status_from_form((view.get("state") or {}).get("values") or {})
+        picked = (((body.get("actions") or [{}])[0] or {}).get("selected_option") or {}).get("value")
+        try:
+            status: PublicStatus | None = PublicStatus(str(picked))
+        except ValueError:
+            status = status_from_form((view.get("state") or {}).get("values") or {})
 
         async def work() -> str | None:
             try:
