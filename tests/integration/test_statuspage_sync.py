@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from incidentbot.demo.child import DaemonChild
+from incidentbot.demo.child import DaemonChild, free_port
 from incidentbot.demo.workspace import ALICE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
@@ -161,7 +161,9 @@ async def test_ready_includes_statuspage_and_the_mapping_can_be_managed(
     published_bot: DaemonChild, start_daemon: DaemonFactory, database_url: str
 ) -> None:
     status, body = await published_bot.get("/ready")
-    assert status == 200 and body["checks"]["statuspage"]["ok"] is True
+    check = body["checks"]["statuspage"]
+    assert status == 200 and check["ok"] is True and check["optional"] is True
+    assert body["degraded"] == [] and "incidentbot_statuspage_up 1.0" in await published_bot.metrics()
 
     async def cli(*args: str) -> tuple[int, str]:
         daemon = await start_daemon(sandbox=None, database_url=database_url, extra=ROUTING, args=("statuspage", *args))
@@ -174,3 +176,25 @@ async def test_ready_includes_statuspage_and_the_mapping_can_be_managed(
     code, listing = await cli("list")
     assert "No services are mapped" in listing
     assert (await cli("unmap", "checkout"))[0] == 1
+
+
+async def test_a_statuspage_outage_degrades_readiness_but_the_bot_stays_ready(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str
+) -> None:
+    """Statuspage is optional: its outage must not stall a rollout, yet operators can see and alert on it."""
+    unreachable = f"http://127.0.0.1:{free_port()}/v1/"  # nothing listens there
+    env = {"STATUSPAGE_API_KEY": "k-unreachable", "STATUSPAGE_PAGE_ID": "page1", "STATUSPAGE_API_URL": unreachable}
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
+    await daemon.wait_ready()
+    status, body = await daemon.get("/ready")
+    assert status == 200 and body["status"] == "ready"
+    assert body["failing"] == [] and body["degraded"] == ["statuspage"]
+    assert body["checks"]["statuspage"]["ok"] is False and body["checks"]["statuspage"]["optional"] is True
+    assert body["checks"]["database"]["optional"] is False
+    assert "incidentbot_statuspage_up 0.0" in await daemon.metrics()
+
+
+async def test_without_statuspage_there_is_no_statuspage_series(daemon: DaemonChild) -> None:
+    metrics = await daemon.metrics()
+    assert "# TYPE incidentbot_statuspage_up gauge" in metrics
+    assert not any(line.startswith("incidentbot_statuspage_up ") for line in metrics.splitlines())
