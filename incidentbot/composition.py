@@ -66,7 +66,8 @@ class Graph:
     deps: HandlerDeps
     queue: JobQueue
     job_handlers: dict[str, JobHandler] = field(default_factory=dict)
-    checks: dict[str, Check] = field(default_factory=dict)
+    # Readiness checks of integrations the bot can work without: degraded when failing, never not-ready.
+    optional_checks: dict[str, Check] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
 
 
@@ -122,7 +123,7 @@ def build_graph(
         lease=timedelta(seconds=settings.job_lease_seconds),
     )
     graph_handlers: dict[str, JobHandler] = {}
-    checks: dict[str, Check] = {}
+    optional_checks: dict[str, Check] = {}
     periodic = [Periodic(30.0, queue.refresh_gauges, "jobs-gauge", at_start=True)]
     publisher = None
     if settings.statuspage_enabled and settings.statuspage_api_key is not None:
@@ -143,8 +144,8 @@ def build_graph(
         )
         graph_handlers[PUBLISH_KIND] = publisher.run
         graph_handlers[LEGACY_SYNC_KIND] = publisher.drop_legacy_sync
-        reachability = StatuspageReachability(statuspage)
-        checks["statuspage"] = reachability.check
+        reachability = StatuspageReachability(statuspage, metrics=metrics)
+        optional_checks["statuspage"] = reachability.check
         periodic.append(Periodic(30.0, reachability.refresh, "statuspage-reachability", at_start=True))
         logger.info(
             "Statuspage is on for page %s: people publish through the form; %s and worse prompt the commander",
@@ -198,4 +199,6 @@ def build_graph(
         statuspage_enabled=publisher is not None,
         publisher=publisher,
     )
-    return Graph(deps=deps, queue=queue, job_handlers=graph_handlers, checks=checks, periodic=periodic)
+    return Graph(
+        deps=deps, queue=queue, job_handlers=graph_handlers, optional_checks=optional_checks, periodic=periodic
+    )

@@ -2,6 +2,10 @@
 
 A probe never does expensive work: each check is a cheap query or reads state that a background
 task keeps fresh. Checks run concurrently, so one slow dependency cannot hide the others.
+
+A check is *required* (the bot cannot do its job without it: the database, Slack) or *optional* (an
+integration such as Statuspage): a failing optional check is reported as degraded but keeps the bot
+ready, so an outage of an optional service never stalls a rollout or takes pods out of service.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class CheckResult:
     ok: bool
     latency_ms: float
     detail: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,9 +45,11 @@ class ReadinessReport:
         return {
             "status": status,
             "checks": {
-                c.name: {"ok": c.ok, "latency_ms": round(c.latency_ms, 2), "detail": c.detail} for c in self.checks
+                c.name: {"ok": c.ok, "optional": c.optional, "latency_ms": round(c.latency_ms, 2), "detail": c.detail}
+                for c in self.checks
             },
-            "failing": [c.name for c in self.checks if not c.ok],
+            "failing": [c.name for c in self.checks if not c.ok and not c.optional],
+            "degraded": [c.name for c in self.checks if not c.ok and c.optional],
         }
 
 
@@ -53,24 +60,27 @@ class Readiness:
     """Collects the checks each component registers; the side server asks it for a report."""
 
     def __init__(self, *, timeout: float = 1.0) -> None:
-        self._checks: dict[str, Check] = {}
+        self._checks: dict[str, tuple[Check, bool]] = {}
         self._timeout = timeout
         # Not ready until start-up has registered every check: a partial list could pass too early.
         self.starting = True
         self.draining = False
 
-    def add(self, name: str, check: Check) -> None:
-        """Register a check: a coroutine that returns a detail string or raises CheckFailedError."""
-        self._checks[name] = check
+    def add(self, name: str, check: Check, *, optional: bool = False) -> None:
+        """Register a check: a coroutine that returns a detail string or raises CheckFailedError.
+
+        An ``optional`` check that fails is listed as degraded but does not make the bot not ready.
+        """
+        self._checks[name] = (check, optional)
 
     async def report(self) -> ReadinessReport:
         # Decide "starting" before awaiting the checks: start-up may finish (and add checks) meanwhile.
         starting = self.starting
-        results = await asyncio.gather(*(self._run(n, c) for n, c in list(self._checks.items())))
-        ready = not starting and not self.draining and all(r.ok for r in results)
+        results = await asyncio.gather(*(self._run(n, c, o) for n, (c, o) in list(self._checks.items())))
+        ready = not starting and not self.draining and all(r.ok for r in results if not r.optional)
         return ReadinessReport(ready=ready, starting=starting, draining=self.draining, checks=tuple(results))
 
-    async def _run(self, name: str, check: Check) -> CheckResult:
+    async def _run(self, name: str, check: Check, optional: bool) -> CheckResult:
         start = time.perf_counter()
         try:
             detail = await asyncio.wait_for(check(), timeout=self._timeout)
@@ -81,4 +91,4 @@ class Readiness:
             ok, detail = False, f"no answer within {self._timeout:g}s"
         except Exception as exc:  # a probe must answer, whatever the check did
             ok, detail = False, f"{type(exc).__name__}: {exc}"
-        return CheckResult(name, ok, (time.perf_counter() - start) * 1000, detail)
+        return CheckResult(name, ok, (time.perf_counter() - start) * 1000, detail, optional)

@@ -10,14 +10,41 @@ import platform
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
 from incidentbot import __version__
 
-__all__ = ["Metrics"]
+__all__ = ["GaugeUnsetUntilKnown", "Metrics"]
 
 # Acks are sub-millisecond when healthy; the upper buckets show trouble before Slack's 3 s deadline.
 _ACK_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0)
 _WORK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class GaugeUnsetUntilKnown:
+    """A gauge that has no sample until it is first set.
+
+    For an optional integration: unconfigured, the series is absent rather than 0, so an alert on
+    ``== 0`` fires only where the integration is on.
+    """
+
+    def __init__(self, name: str, documentation: str, *, registry: CollectorRegistry) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._value: float | None = None
+        registry.register(self)
+
+    def set(self, value: float) -> None:
+        self._value = value
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return [GaugeMetricFamily(self._name, self._documentation)]
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        family = GaugeMetricFamily(self._name, self._documentation)
+        if self._value is not None:
+            family.add_metric([], self._value)
+        return [family]
 
 
 class Metrics:
@@ -143,6 +170,13 @@ class Metrics:
             "Time from a job being queued to its completion, by kind.",
             ["kind"],
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+            registry=r,
+        )
+
+        self.statuspage_up = GaugeUnsetUntilKnown(
+            "incidentbot_statuspage_up",
+            "1 when the last Statuspage reachability probe succeeded, 0 when it failed "
+            "(absent when Statuspage is not configured).",
             registry=r,
         )
 

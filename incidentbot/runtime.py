@@ -169,8 +169,8 @@ async def _start(
     worker = JobWorker(queue=graph.queue, handlers=graph.job_handlers, tracker=tracker)
     worker.start()
     stack.push_async_callback(worker.stop)
-    for name, check in graph.checks.items():
-        readiness.add(name, check)
+    for name, check in graph.optional_checks.items():
+        readiness.add(name, check, optional=True)
 
     scheduler = Scheduler(tracker)
     scheduler.every(AUTH_REFRESH_SECONDS, identity.refresh, name="slack-auth-refresh")

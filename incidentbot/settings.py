@@ -3,11 +3,13 @@
 Only the CLI touches ``os.environ``; everything else receives a frozen :class:`Settings`. A bad
 environment raises one :class:`ConfigError` listing every problem, each naming the variable, what
 was wrong and what is expected, so an operator can fix them all in one go. Secrets never appear in
-a message or a ``repr``.
+a message or a ``repr``: not a character of a token (a wrong one is named by its public prefix), nor
+the credential parts of a URL (userinfo, query, fragment are shown as ``***``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["SETTINGS", "ConfigError", "Secret", "Setting", "Settings", "default_data_dir"]
 
@@ -61,11 +63,32 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("incidentbot", appauthor=False))
 
 
+# Slack's published token prefixes (api.slack.com/authentication/token-types). A prefix names a kind of
+# token and is the same for everyone, so naming it reveals nothing; the characters after it are the
+# secret, and none of them is ever shown.
+_SLACK_TOKEN_KINDS: Final = (
+    ("xoxe.xoxb-", "a rotating bot token (xoxe.xoxb-), which expires after 12 hours"),
+    ("xoxe.xoxp-", "a rotating user token (xoxe.xoxp-), which expires after 12 hours"),
+    ("xoxe-", "a refresh token (xoxe-)"),
+    ("xoxb-", "a bot token (xoxb-)"),
+    ("xoxp-", "a user token (xoxp-)"),
+    ("xapp-", "an app-level token (xapp-)"),
+    ("xoxa-", "a legacy workspace token (xoxa-)"),
+    ("xoxc-", "a browser session token (xoxc-)"),
+    ("xoxs-", "a legacy session token (xoxs-)"),
+)
+_OTHER_TOKEN: Final = {"xoxb-": "xapp-", "xapp-": "xoxb-"}
+
+
 def _token(prefix: str, kind: str) -> Callable[[str], Secret]:
     def parse(raw: str) -> Secret:
         if not raw.startswith(prefix):
-            shown = raw[:5] + "…" if len(raw) > 5 else "a value"
-            raise _Invalid(f"expected {kind} starting with '{prefix}', got {shown!r} (is it the other token?)")
+            found = next((name for known, name in _SLACK_TOKEN_KINDS if raw.startswith(known)), None)
+            if found is None:
+                raise _Invalid(f"expected {kind} starting with '{prefix}', got a value that does not start with it")
+            other = _OTHER_TOKEN.get(prefix)
+            swapped = " (are the two tokens swapped?)" if other and raw.startswith(other) else ""
+            raise _Invalid(f"expected {kind} starting with '{prefix}', got what looks like {found}{swapped}")
         if len(raw) <= len(prefix) or any(c.isspace() for c in raw):
             raise _Invalid(f"expected {kind} starting with '{prefix}' with no spaces")
         return Secret(raw)
@@ -73,11 +96,63 @@ def _token(prefix: str, kind: str) -> Callable[[str], Secret]:
     return parse
 
 
-def _http_url(raw: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _Invalid(f"expected an http(s) URL such as https://slack.com/api/, got {raw!r}")
-    return raw if raw.endswith("/") else raw + "/"
+_MASK: Final = "***"
+
+
+def _mask_url(raw: str) -> str | None:
+    """``raw`` with its userinfo, query and fragment masked, or None when it is not a URL one can mask.
+
+    Those are the parts of a URL that carry credentials (``https://user:pw@host/``, ``?api_key=…``).
+    """
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - parsing the port raises ValueError for a malformed authority
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{_MASK}@{host}" if "@" in parts.netloc else host
+    query = _MASK if parts.query else ""
+    fragment = _MASK if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+def _url_secrets(raw: str) -> list[str]:
+    """The parts of a URL that may be credentials, for the log redactor."""
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return []
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    return [p for p in (userinfo, parts.password, parts.query, parts.fragment) if p]
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_url(raw: str) -> str:
+    """An https URL (plain http only to this machine, for the sandbox), always ending in a slash."""
+    shown = _mask_url(raw)  # never the raw value: it may hold a password or an API key
+    parts = urlsplit(raw) if shown is not None else None
+    if parts is None or parts.scheme not in ("http", "https"):
+        got = f", got {shown!r}" if shown is not None else ""
+        raise _Invalid(f"expected an http(s) URL such as https://slack.com/api/{got}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise _Invalid(
+            f"refusing {shown!r}: plain http:// would send credentials unencrypted; use https:// "
+            "(http:// is accepted only for this machine: 127.0.0.1, ::1 or localhost)"
+        )
+    # The client appends method names to the path, so it must end in a slash (after the path, not the query).
+    return raw if parts.path.endswith("/") else urlunsplit(parts._replace(path=parts.path + "/"))
 
 
 def _database_url(raw: str) -> Secret | None:
@@ -258,8 +333,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "SLACK_API_URL",
         "slack_api_url",
-        _http_url,
-        "Base URL of Slack's Web API. Point it at the sandbox to run without Slack.",
+        _api_url,
+        "Base URL of Slack's Web API, https:// (http:// only to this machine: the sandbox, to run without Slack).",
         default="https://slack.com/api/",
     ),
     Setting(
@@ -343,8 +418,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting(
         "STATUSPAGE_API_URL",
         "statuspage_api_url",
-        _http_url,
-        "Base URL of Statuspage's API (point it at the local fake to try it).",
+        _api_url,
+        "Base URL of Statuspage's API, https:// (http:// only to this machine: the local fake, to try it).",
         default="https://api.statuspage.io/v1/",
     ),
     Setting(
@@ -495,9 +570,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
 _SLACK_TOKENS = frozenset({"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class Settings:
-    """The daemon's whole configuration, validated."""
+    """The daemon's whole configuration, validated; its repr is :meth:`redacted`."""
 
     slack_bot_token: Secret = field(default_factory=lambda: Secret(""))
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
@@ -582,8 +657,11 @@ class Settings:
         return cls(**values)
 
     def redacted(self) -> dict[str, object]:
-        """The settings as a dict fit for a log line: secrets masked."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The settings as a dict fit for a log line or ``check-config``: secrets and URL credentials masked."""
+        return {f.name: _shown(getattr(self, f.name)) for f in fields(self)}
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in self.redacted().items())})"
 
     @property
     def statuspage_enabled(self) -> bool:
@@ -596,4 +674,13 @@ class Settings:
             password = urlsplit(self.database_url.reveal()).password
             if password:
                 found.append(password)
+        for url in (self.slack_api_url, self.statuspage_api_url):
+            found.extend(_url_secrets(url))
         return found
+
+
+def _shown(value: object) -> object:
+    """A setting's value as check-config prints it: any URL with its credential parts masked."""
+    if isinstance(value, str) and "://" in value:
+        return _mask_url(value) or _MASK
+    return value

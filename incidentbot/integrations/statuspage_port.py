@@ -1,7 +1,8 @@
 """StatusPagePort on the Statuspage client, and a cached reachability check for /ready.
 
 Statuspage allows about one request a second per key, so /ready never calls it: a background job
-does, every 30 s, and the check reads the result.
+does, every 30 s, sets ``incidentbot_statuspage_up``, and the check reads the result. The check is
+registered as optional: an outage of Statuspage degrades the bot but never makes it not ready.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from incidentbot.domain.publication import PublicationDraft
 from incidentbot.health import CheckFailedError
 from incidentbot.integrations.statuspage import StatuspageClient, StatuspageError
+from incidentbot.metrics import Metrics
 from incidentbot.services.ports import PublicRef, StatusPageError
 
 __all__ = ["StatuspageAdapter", "StatuspageReachability"]
@@ -100,17 +102,21 @@ def _port_error(exc: StatuspageError) -> StatusPageError:
 
 
 class StatuspageReachability:
-    def __init__(self, client: StatuspageClient) -> None:
+    def __init__(self, client: StatuspageClient, *, metrics: Metrics) -> None:
         self._client = client
+        self._metrics = metrics
         self._last_ok: float | None = None
         self._last_error = "not checked yet"
 
     async def refresh(self) -> None:
         try:
             self._last_error = await self._client.check()
-            self._last_ok = time.monotonic()
         except StatuspageError as exc:
             self._last_error = exc.message
+            self._metrics.statuspage_up.set(0)
+        else:
+            self._last_ok = time.monotonic()
+            self._metrics.statuspage_up.set(1)
 
     async def check(self) -> str:
         if self._last_ok is None or time.monotonic() - self._last_ok > FRESHNESS_SECONDS:

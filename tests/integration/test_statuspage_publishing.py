@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from incidentbot.demo.child import DaemonChild
+from incidentbot.demo.child import DaemonChild, free_port
 from incidentbot.demo.workspace import ALICE, BOB, CAROL, DAVE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
@@ -385,7 +385,9 @@ async def test_mapping_refuses_a_component_the_page_does_not_have(
     published_bot: DaemonChild, start_daemon: DaemonFactory, statuspage: StatuspageServer, database_url: str
 ) -> None:
     status, body = await published_bot.get("/ready")
-    assert status == 200 and "statuspage" in body["checks"]
+    check = body["checks"]["statuspage"]
+    assert status == 200 and check["ok"] is True and check["optional"] is True
+    assert body["degraded"] == [] and "incidentbot_statuspage_up 1.0" in await published_bot.metrics()
 
     async def cli(*args: str) -> tuple[int, str]:
         env = _statuspage_env(statuspage)
@@ -416,3 +418,25 @@ async def test_choosing_a_public_status_brings_its_wording(
 
     updated = await ws.wait(monitoring_form, what="the form with the monitoring wording")
     assert _input(updated, "public_message:")["element"]["initial_value"].startswith("A fix has been applied")
+
+
+async def test_a_statuspage_outage_degrades_readiness_but_the_bot_stays_ready(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str
+) -> None:
+    """Statuspage is optional: its outage must not stall a rollout, yet operators can see and alert on it."""
+    unreachable = f"http://127.0.0.1:{free_port()}/v1/"  # nothing listens there
+    env = {"STATUSPAGE_API_KEY": "k-unreachable", "STATUSPAGE_PAGE_ID": "page1", "STATUSPAGE_API_URL": unreachable}
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
+    await daemon.wait_ready()
+    status, body = await daemon.get("/ready")
+    assert status == 200 and body["status"] == "ready"
+    assert body["failing"] == [] and body["degraded"] == ["statuspage"]
+    assert body["checks"]["statuspage"]["ok"] is False and body["checks"]["statuspage"]["optional"] is True
+    assert body["checks"]["database"]["optional"] is False
+    assert "incidentbot_statuspage_up 0.0" in await daemon.metrics()
+
+
+async def test_without_statuspage_there_is_no_statuspage_series(daemon: DaemonChild) -> None:
+    metrics = await daemon.metrics()
+    assert "# TYPE incidentbot_statuspage_up gauge" in metrics
+    assert not any(line.startswith("incidentbot_statuspage_up ") for line in metrics.splitlines())

@@ -40,6 +40,72 @@ def test_a_token_never_appears_in_an_error_message() -> None:
     assert secret_part not in "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("xoxp-1-S3NTINELUSER", "got what looks like a user token (xoxp-)"),
+        ("xapp-1-S3NTINELAPP", "got what looks like an app-level token (xapp-) (are the two tokens swapped?)"),
+        ("xoxe.xoxb-1-S3NTINELROT", "got what looks like a rotating bot token (xoxe.xoxb-)"),
+        ("S3NTINELxoxb-", "got a value that does not start with it"),
+        ("xoxS3NTINEL", "got a value that does not start with it"),
+    ],
+)
+def test_a_wrong_token_is_named_by_its_kind_and_none_of_its_characters(value: str, expected: str) -> None:
+    (problem,) = problems_of({"SLACK_BOT_TOKEN": value, "SLACK_APP_TOKEN": GOOD["SLACK_APP_TOKEN"]})
+    assert problem.startswith("SLACK_BOT_TOKEN: expected a bot token starting with 'xoxb-', ") and expected in problem
+    assert "S3NTINEL" not in problem and "1-" not in problem
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("SLACK_API_URL", "https://bot:S3NTINEL-PW@slack.example/api/", "S3NTINEL-PW"),
+        ("SLACK_API_URL", "https://S3NTINEL-USER@slack.example/api/", "S3NTINEL-USER"),
+        ("STATUSPAGE_API_URL", "https://api.example/v1/?api_key=S3NTINEL-KEY", "S3NTINEL-KEY"),
+        ("STATUSPAGE_API_URL", "https://api.example/v1/#S3NTINEL-FRAG", "S3NTINEL-FRAG"),
+    ],
+)
+def test_credentials_in_a_url_setting_are_masked_in_repr_but_used(name: str, value: str, secret: str) -> None:
+    settings = Settings.from_env(GOOD | {name: value})
+    url = getattr(settings, name.lower())
+    assert secret in url  # the client still gets the URL as given
+    assert secret not in repr(settings) and secret not in str(settings.redacted())
+    shown = settings.redacted()[name.lower()]
+    assert isinstance(shown, str) and "***" in shown and "example/" in shown
+    assert any(secret in s for s in settings.secrets())  # so the log redactor scrubs it too
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ftp://bot:S3NTINEL-PW@slack.example/api/",
+        "http://bot:S3NTINEL-PW@slack.example/api/",
+        "https://bot:S3NTINEL-PW@slack.example:notaport/api/",
+        "bot:S3NTINEL-PW@slack.example/api/",
+        "http://slack.example/api/?token=S3NTINEL-PW",
+    ],
+)
+def test_a_rejected_url_is_never_echoed_with_its_credentials(value: str) -> None:
+    (problem,) = problems_of(GOOD | {"SLACK_API_URL": value})
+    assert problem.startswith("SLACK_API_URL:") and "S3NTINEL" not in problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:3000/api/", "http://127.9.8.7/api/", "http://[::1]:3000/api/", "http://localhost:3000/api/"],
+)
+def test_plain_http_is_allowed_to_this_machine(url: str) -> None:
+    settings = Settings.from_env(GOOD | {"SLACK_API_URL": url, "STATUSPAGE_API_URL": url})
+    assert settings.slack_api_url == url and settings.statuspage_api_url == url
+
+
+@pytest.mark.parametrize("name", ["SLACK_API_URL", "STATUSPAGE_API_URL"])
+@pytest.mark.parametrize("url", ["http://slack.example/api/", "http://10.0.0.7:3000/api/", "http://128.0.0.1/api/"])
+def test_plain_http_elsewhere_is_refused_naming_the_setting_and_the_fix(name: str, url: str) -> None:
+    (problem,) = problems_of(GOOD | {name: url})
+    assert problem.startswith(f"{name}: refusing ") and "use https://" in problem
+
+
 def test_a_database_password_never_appears_in_repr_or_errors() -> None:
     settings = Settings.from_env(GOOD | {"DATABASE_URL": "postgresql://bot:hunter2@db:5432/incidents"})
     assert "hunter2" not in repr(settings)

@@ -85,3 +85,35 @@ async def test_a_probe_that_began_during_start_up_does_not_report_ready() -> Non
     report = await probe
     assert not report.ready and report.as_dict()["status"] == "starting"
     assert (await readiness.report()).ready
+
+
+async def test_a_failing_optional_check_is_degraded_but_the_bot_stays_ready() -> None:
+    """An outage of an optional integration (Statuspage) must not take the bot out of service."""
+    readiness = Readiness()
+
+    async def ok() -> str:
+        return "fine"
+
+    async def down() -> str:
+        raise CheckFailedError("Statuspage not reachable: HTTP 503")
+
+    readiness.add("database", ok)
+    readiness.add("statuspage", down, optional=True)
+    readiness.starting = False
+    report = await readiness.report()
+    body = report.as_dict()
+    assert report.ready and body["status"] == "ready"
+    assert body["failing"] == [] and body["degraded"] == ["statuspage"]
+    checks = body["checks"]
+    assert isinstance(checks, dict)
+    assert checks["statuspage"] == {
+        "ok": False,
+        "optional": True,
+        "latency_ms": checks["statuspage"]["latency_ms"],
+        "detail": "Statuspage not reachable: HTTP 503",
+    }
+    assert checks["database"]["optional"] is False
+
+    readiness.add("database", down)  # a required check failing still makes it not ready
+    body = (await readiness.report()).as_dict()
+    assert body["status"] == "not ready" and body["failing"] == ["database"] and body["degraded"] == ["statuspage"]
