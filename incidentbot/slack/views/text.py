@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidentbot.domain.models import Severity, Status
+from incidentbot.domain.text import ELLIPSIS, escape_within
+from incidentbot.domain.text import escape_mrkdwn as escape
 
 __all__ = [
     "ELLIPSIS",
@@ -23,8 +25,6 @@ __all__ = [
     "zone_label",
 ]
 
-ELLIPSIS = "…"
-
 _SEVERITY_EMOJI = {
     Severity.P1: ":red_circle:",
     Severity.P2: ":large_orange_circle:",
@@ -36,12 +36,6 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Slack ids are upper-case letters and digits; anything else must not be wrapped in <@…> or <#…>.
 _SLACK_ID = re.compile(r"[A-Z0-9]+")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn needs only &, < and > escaped; user input must never become a mention or a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -49,23 +43,6 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS if limit > 0 else ""
-
-
-def escape_within(text: str, limit: int) -> str:
-    """``escape(text)`` cut to ``limit`` characters without splitting an entity such as ``&amp;``."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    budget = limit - len(ELLIPSIS)
-    used = 0
-    kept: list[str] = []
-    for char in text:
-        piece = _ESCAPES.get(char, char)
-        if used + len(piece) > budget:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + ELLIPSIS if limit > 0 else ""
 
 
 def mention(user_id: str | None) -> str:
