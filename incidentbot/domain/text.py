@@ -45,7 +45,7 @@ _EMOJI_JOINER = re.compile(f"(?<=[{_PICTOGRAPH}\ufe0f])\u200d(?=[{_PICTOGRAPH}])
 _JOINER_KEEP = "\x00"  # a placeholder no surviving text can contain (NUL is refused first)
 # Characters that render as nothing although Unicode calls them letters or symbols.
 _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
-_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidentbot.domain.models import Severity, Status
-from incidentbot.domain.text import ELLIPSIS, escape_within
+from incidentbot.domain.text import ELLIPSIS, escape_within, is_user_id
 from incidentbot.domain.text import escape_mrkdwn as escape
 
 __all__ = [
@@ -34,7 +34,8 @@ _SEVERITY_EMOJI = {
 # Fixed English names: strftime's %a/%b follow the process locale, and the bot's words should not.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Slack ids are upper-case letters and digits; anything else must not be wrapped in <@…> or <#…>.
+# Slack ids are upper-case letters and digits; anything else must not be wrapped in <#…> (nor <@…>,
+# which also needs a user id's U or W: domain.text.is_user_id).
 _SLACK_ID = re.compile(r"[A-Z0-9]+")
 
 
@@ -49,9 +50,7 @@ def mention(user_id: str | None) -> str:
     """A mention Slack renders as the person's name, or "nobody" in italics."""
     if not user_id:
         return "_nobody_"
-    if not _SLACK_ID.fullmatch(user_id):
-        return escape(user_id)
-    return f"<@{user_id}>"
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
 
 
 def channel_mention(channel_id: str) -> str:
