@@ -12,7 +12,8 @@ from incidentbot.db.migrate import apply_migrations
 from incidentbot.db.templates import add_template, list_templates_sync, remove_template
 from incidentbot.domain.errors import InvalidInputError
 from incidentbot.domain.models import Template
-from incidentbot.domain.rules import clean_text, parse_severity, validate_title
+from incidentbot.domain.rules import parse_severity, validate_title
+from incidentbot.domain.text import normalize, one_line
 from incidentbot.settings import Settings
 
 __all__ = ["add", "list_all", "remove"]
@@ -50,7 +51,7 @@ def list_all(settings: Settings) -> int:
 
 def add(settings: Settings, *, name: str, title: str, severity: str, service: str | None, description: str) -> int:
     try:
-        clean_name = clean_text(name)
+        clean_name = one_line(name)
         if not clean_name or len(clean_name) > 75:
             raise InvalidInputError("A template name needs 1 to 75 characters.")
         if service and settings.services and service not in settings.services:
@@ -60,7 +61,7 @@ def add(settings: Settings, *, name: str, title: str, severity: str, service: st
             title=validate_title(title),
             severity=parse_severity(severity),
             service=service or None,
-            description=clean_text(description),
+            description=normalize(description),
         )
     except InvalidInputError as exc:
         print(f"incidentbot: {exc.user_text.replace('`', '')}")

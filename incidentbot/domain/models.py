@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "Account",
     "Announcement",
     "EventKind",
     "Incident",
@@ -62,6 +63,14 @@ class Status(enum.StrEnum):
     @property
     def is_open(self) -> bool:
         return self is not Status.RESOLVED
+
+
+class Account(enum.StrEnum):
+    """What a user id is in the chat workspace: only a person may hold an incident role."""
+
+    PERSON = "person"
+    BOT = "bot"
+    MISSING = "missing"  # unknown or deactivated
 
 
 class Role(enum.StrEnum):

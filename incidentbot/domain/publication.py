@@ -15,6 +15,7 @@ from typing import Any
 
 from incidentbot.domain.errors import InvalidInputError, PermissionDeniedError
 from incidentbot.domain.models import Incident, Severity
+from incidentbot.domain.text import is_blank, normalize, one_line
 
 __all__ = [
     "DEFAULT_MESSAGES",
@@ -158,18 +159,15 @@ class Publication:
     error: str | None = None
 
 
-def validate_draft(draft: PublicationDraft, *, clean: Any) -> PublicationDraft:
-    """Title and message present and within Statuspage's sensible limits, cleaned like all user text.
-
-    ``clean`` is the one text normalizer (passed in so this module stays free of its details).
-    """
-    title = " ".join(clean(draft.title).split())
-    message = clean(draft.message)
-    if not title:
+def validate_draft(draft: PublicationDraft) -> PublicationDraft:
+    """Title and message visible and within the form's limits, normalized like all user text."""
+    title = one_line(draft.title)
+    message = normalize(draft.message)
+    if is_blank(title):
         raise InvalidInputError("Give the public incident a title customers will understand.")
     if len(title) > MAX_PUBLIC_TITLE:
         raise InvalidInputError(f"Keep the public title to {MAX_PUBLIC_TITLE} characters (it has {len(title)}).")
-    if not message:
+    if is_blank(message):
         raise InvalidInputError("Write the message customers will read.")
     if len(message) > MAX_PUBLIC_MESSAGE:
         raise InvalidInputError(f"Keep the public message to {MAX_PUBLIC_MESSAGE} characters (it has {len(message)}).")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from incidentbot.domain.errors import InvalidInputError, InvalidTransitionError, PermissionDeniedError
-from incidentbot.domain.models import Incident, Severity, Status
+from incidentbot.domain.models import Account, Incident, Role, Severity, Status
+from incidentbot.domain.text import echo, fold, is_blank, normalize, one_line, user_reference
 
 __all__ = [
     "DM_THROTTLE",
@@ -22,14 +23,16 @@ __all__ = [
     "archive_warning_due",
     "authorize",
     "channel_name",
+    "check_assignable",
     "check_transition",
-    "clean_text",
     "dm_allowed",
     "job_retry_delay",
+    "parse_role",
     "parse_severity",
     "parse_status",
     "reminder_due",
     "route_for",
+    "validate_text",
     "validate_title",
 ]
 
@@ -50,9 +53,12 @@ class Action(enum.StrEnum):
     NOTE = "add a note"
     RESOLVE = "resolve"
     REOPEN = "reopen"
+    SNOOZE_REMINDERS = "snooze the update reminders"
 
 
 _COMMANDER_ONLY = frozenset({Action.STATUS, Action.SEVERITY, Action.ROLE, Action.RESOLVE, Action.REOPEN})
+# The people running the response (commander, comms, scribe); a bystander must not silence the nudges.
+_RESPONDERS_ONLY = frozenset({Action.SNOOZE_REMINDERS})
 
 
 def authorize(action: Action, *, actor: str, incident: Incident, admins: Collection[str]) -> None:
@@ -60,15 +66,31 @@ def authorize(action: Action, *, actor: str, incident: Incident, admins: Collect
     if actor in admins:
         return
     commander = incident.commander_id
+    who = f"the incident commander (<@{commander}>)" if commander else "the incident commander"
     if action is Action.COMMANDER:
         if commander is None or actor == commander:
             return
+    elif action in _RESPONDERS_ONLY:
+        if actor in (commander, incident.comms_id, incident.scribe_id):
+            return
+        who = f"{who}, the comms and scribe roles"
     elif action not in _COMMANDER_ONLY or actor == commander:
         return
-    who = f"the incident commander (<@{commander}>)" if commander else "the incident commander"
     raise PermissionDeniedError(
         f"Only {who} or an incident admin can {action.value} on {incident.reference}.", action=action.name.lower()
     )
+
+
+def check_assignable(account: Account, *, user_id: str, role: str) -> None:
+    """Only a person in the workspace can lead or help: never a bot, Slackbot or a deactivated user."""
+    if account is Account.BOT:
+        raise InvalidInputError(
+            f"{user_reference(user_id)} is a bot, and a bot cannot be the {role}. Mention a person instead."
+        )
+    if account is not Account.PERSON:
+        raise InvalidInputError(
+            f"I can't find {user_reference(user_id)} in this workspace. Mention someone who is, for the {role}."
+        )
 
 
 def check_transition(current: Status, new: Status) -> None:
@@ -85,37 +107,48 @@ def check_transition(current: Status, new: Status) -> None:
 
 
 def parse_severity(text: str) -> Severity:
-    cleaned = clean_text(text).upper()
+    word = fold(normalize(text)).upper()
     try:
-        return Severity(cleaned)
+        return Severity(word)
     except ValueError:
-        shown = cleaned[:10] or "nothing"
-        raise InvalidInputError(f"`{shown}` is not a severity. Use P1, P2, P3 or P4 (P1 is the most severe).") from None
+        raise InvalidInputError(
+            f"`{echo(text, 10)}` is not a severity. Use P1, P2, P3 or P4 (P1 is the most severe)."
+        ) from None
 
 
 def parse_status(text: str) -> Status:
-    cleaned = clean_text(text).lower()
+    word = fold(normalize(text))
     try:
-        return Status(cleaned)
+        return Status(word)
     except ValueError:
         choices = ", ".join(s.value for s in Status if s is not Status.DECLARED)
-        raise InvalidInputError(f"`{cleaned[:20] or 'nothing'}` is not a status. Use one of: {choices}.") from None
+        raise InvalidInputError(f"`{echo(text, 20)}` is not a status. Use one of: {choices}.") from None
 
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Drop invisible and control characters; keep what a person meant to type."""
-    text = unicodedata.normalize("NFC", text or "")
-    return _CONTROL.sub("", _INVISIBLE.sub("", text)).strip()
+def parse_role(text: str) -> Role:
+    """A supporting role by name; the commander role is handed off with its own command."""
+    word = fold(normalize(text))
+    try:
+        role = Role(word)
+    except ValueError:
+        role = None
+    if role is None:
+        raise InvalidInputError(f"`{echo(text, 20)}` is not a role. Use comms or scribe.")
+    if role is Role.COMMANDER:
+        raise InvalidInputError("Use `/incident commander @someone` to hand off the commander role.")
+    return role
 
 
 def validate_title(text: str) -> str:
-    title = " ".join(clean_text(text).split())
-    if not title:
+    """One line, something visible in it, at most MAX_TITLE_LENGTH characters once normalized."""
+    if not normalize(text):
         raise InvalidInputError("An incident needs a title, e.g. `/incident declare P2 Checkout errors`.")
+    title = one_line(text)
+    if is_blank(title):
+        raise InvalidInputError(
+            "That title has nothing visible in it (only blank or invisible characters). "
+            "Type a title people can read, e.g. `/incident declare P2 Checkout errors`."
+        )
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInputError(
             f"That title is {len(title)} characters; keep it to {MAX_TITLE_LENGTH} and put details in the description."
@@ -123,9 +156,12 @@ def validate_title(text: str) -> str:
     return title
 
 
-def validate_text(text: str, *, what: str) -> str:
-    cleaned = clean_text(text)
-    if not cleaned:
+def validate_text(text: str, *, what: str, required: bool = True) -> str:
+    """An update, note or summary: line breaks kept; "" when optional and nothing visible was typed."""
+    cleaned = normalize(text)
+    if is_blank(cleaned):
+        if not required:
+            return ""
         raise InvalidInputError(f"The {what} is empty. Type it after the command.")
     if len(cleaned) > MAX_TEXT_LENGTH:
         raise InvalidInputError(f"That {what} is {len(cleaned)} characters; keep it under {MAX_TEXT_LENGTH}.")

@@ -188,9 +188,18 @@ class SandboxClient(ControlClient):
         tz: str = "UTC",
         email: str | None = None,
         deleted: bool = False,
+        is_bot: bool = False,
     ) -> Json:
         body = _drop_none(
-            {"name": name, "id": user_id, "real_name": real_name, "tz": tz, "email": email, "deleted": deleted}
+            {
+                "name": name,
+                "id": user_id,
+                "real_name": real_name,
+                "tz": tz,
+                "email": email,
+                "deleted": deleted,
+                "is_bot": is_bot,
+            }
         )
         result: Json = await self._request("POST", "users", body)
         return result

@@ -299,6 +299,7 @@ async def users_add(request: web.Request) -> web.Response:
         email=_optional(body, "email"),
         deleted=bool(body.get("deleted", False)),
         is_admin=bool(body.get("is_admin", False)),
+        is_bot=bool(body.get("is_bot", False)),
     )
     return _ok(user.to_api(ws.team_id))
 

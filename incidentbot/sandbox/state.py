@@ -99,6 +99,7 @@ class Workspace:
             self.add_user(user_id=user_id, name=name, real_name=real_name, tz=tz)
         self.add_user(user_id="U0GONE", name="gone", real_name="Former Colleague", deleted=True)
         self.users[BOT_USER_ID] = User(BOT_USER_ID, BOT_NAME, "Incident Bot", is_bot=True, bot_id=BOT_ID)
+        # Slack's users.info really says is_bot: false for Slackbot; clients must check its id.
         self.users[SLACKBOT_ID] = User(SLACKBOT_ID, "slackbot", "Slackbot", is_bot=False)
         humans = [row[0] for row in _HUMANS]
         general = self.create_channel("general", creator="U0ALICE", members=humans, channel_id="C0GENERAL")
@@ -130,7 +131,9 @@ class Workspace:
         email: str | None = None,
         deleted: bool = False,
         is_admin: bool = False,
+        is_bot: bool = False,
     ) -> User:
+        """A person, or with ``is_bot`` another app's bot user (users.info says ``is_bot: true``)."""
         if not name or any(u.name == name for u in self.users.values()):
             raise BadRequest(f"user name {name!r} is empty or already taken")
         new_id = user_id or self._unique_id("U", self.users)
@@ -147,6 +150,8 @@ class Workspace:
             email=email or f"{name}@{TEAM_DOMAIN}.example.com",
             deleted=deleted,
             is_admin=is_admin,
+            is_bot=is_bot,
+            bot_id=self._unique_id("B", {u.bot_id: u for u in self.users.values() if u.bot_id}) if is_bot else None,
         )
         self.users[new_id] = user
         return user

@@ -16,7 +16,8 @@ from datetime import timedelta
 from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError
 from incidentbot.domain.models import EventKind, Incident, Job, Severity
-from incidentbot.domain.rules import channel_name, clean_text, route_for, validate_title
+from incidentbot.domain.rules import channel_name, check_assignable, route_for, validate_title
+from incidentbot.domain.text import echo, escape_mrkdwn, normalize, one_line
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
@@ -55,17 +56,18 @@ class DeclareOutcome:
 class IncidentDeclarer(UseCase):
     async def _validate(self, request: DeclareRequest) -> DeclareRequest:
         title = validate_title(request.title)
-        service = clean_text(request.service or "") or None
+        service = one_line(request.service) or None
         if service is not None and self._config.services and service not in self._config.services:
-            raise InvalidInputError(
-                f"`{service[:40]}` is not a known service. Pick one of: {', '.join(self._config.services)}."
-            )
-        description = clean_text(request.description)
+            known = escape_mrkdwn(", ".join(self._config.services))
+            raise InvalidInputError(f"`{echo(service, 40)}` is not a known service. Pick one of: {known}.")
+        description = normalize(request.description)
         if len(description) > MAX_DESCRIPTION:
-            raise InvalidInputError(f"Keep the description under {MAX_DESCRIPTION} characters.")
+            raise InvalidInputError(
+                f"Keep the description under {MAX_DESCRIPTION} characters (this one has {len(description)})."
+            )
         commander = request.commander_id or request.actor_id
-        if commander != request.actor_id and not await self._chat.user_exists(commander):
-            raise InvalidInputError(f"I can't find the user <@{commander}>. Pick someone from the workspace.")
+        if commander != request.actor_id:
+            check_assignable(await self._chat.account(commander), user_id=commander, role="commander")
         return DeclareRequest(
             actor_id=request.actor_id,
             request_key=request.request_key,

@@ -16,7 +16,8 @@ from typing import Any
 from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from incidentbot.domain.models import EventKind, Incident, Job, Role, Severity, Status, TimelineEvent
-from incidentbot.domain.rules import Action, authorize, check_transition, route_for, validate_text
+from incidentbot.domain.rules import Action, authorize, check_assignable, check_transition, route_for, validate_text
+from incidentbot.domain.text import user_reference
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
@@ -169,7 +170,7 @@ class IncidentLifecycle(UseCase):
             return await self.resolve(
                 incident_id=incident_id, actor_id=actor_id, request_key=request_key, summary=message
             )
-        text = validate_text(message, what="message") if message.strip() else ""
+        text = validate_text(message, what="message", required=False)
 
         def decide(incident: Incident) -> Change:
             check_transition(incident.status, status)
@@ -217,12 +218,12 @@ class IncidentLifecycle(UseCase):
     async def hand_off_commander(
         self, *, incident_id: int, actor_id: str, request_key: str | None, new_commander: str
     ) -> ChangeOutcome:
-        if not await self._chat.user_exists(new_commander):
-            raise InvalidInputError(f"I can't find <@{new_commander}>. Mention someone in this workspace.")
+        check_assignable(await self._chat.account(new_commander), user_id=new_commander, role="commander")
 
         def decide(incident: Incident) -> Change:
             if incident.commander_id == new_commander:
-                raise InvalidInputError(f"<@{new_commander}> is already the commander of {incident.reference}.")
+                who = user_reference(new_commander)
+                raise InvalidInputError(f"{who} is already the commander of {incident.reference}.")
             data = {"from": incident.commander_id, "to": new_commander}
             return Change({"commander_id": new_commander}, EventKind.COMMANDER, "", data)
 
@@ -236,8 +237,7 @@ class IncidentLifecycle(UseCase):
     ) -> ChangeOutcome:
         if role is Role.COMMANDER:
             raise InvalidInputError("Use `/incident commander @someone` to hand off the commander role.")
-        if not await self._chat.user_exists(user_id):
-            raise InvalidInputError(f"I can't find <@{user_id}>. Mention someone in this workspace.")
+        check_assignable(await self._chat.account(user_id), user_id=user_id, role=f"{role.value} person")
         column = "comms_id" if role is Role.COMMS else "scribe_id"
 
         def decide(incident: Incident) -> Change:
@@ -262,7 +262,7 @@ class IncidentLifecycle(UseCase):
     async def resolve(
         self, *, incident_id: int, actor_id: str, request_key: str | None, summary: str = ""
     ) -> ChangeOutcome:
-        text = validate_text(summary, what="summary") if summary.strip() else ""
+        text = validate_text(summary, what="summary", required=False)
         now = self._clock.now()
 
         def decide(incident: Incident) -> Change:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from incidentbot.domain.models import Incident, Severity, TimelineEvent
+from incidentbot.domain.models import Account, Incident, Severity, TimelineEvent
 from incidentbot.domain.publication import Publication, PublicationDraft, PublicState
 
 __all__ = ["ChatError", "ChatPort", "PublicRef", "StatusPageError", "StatusPagePort"]
@@ -114,7 +114,9 @@ class ChatPort(Protocol):
         """A short bot notice in a channel (e.g. "published on Statuspage"); ``text`` is mrkdwn."""
         ...
 
-    async def user_exists(self, user_id: str) -> bool: ...
+    async def account(self, user_id: str) -> Account:
+        """Whether ``user_id`` is a person, a bot (Slackbot and the app's own user included) or missing."""
+        ...
 
     async def user_timezone(self, user_id: str) -> str | None: ...
 

@@ -14,15 +14,14 @@ from incidentbot.domain.models import Announcement, Incident, Template, Timeline
 
 __all__ = ["IncidentDetails", "IncidentQueries", "split_reference"]
 
-_REFERENCE = re.compile(r"^#?(\d{1,12})$")
+_REFERENCE = re.compile(r"#(\d{1,12})(?:\s+(.*))?", re.DOTALL)
 
 
 def split_reference(args: str) -> tuple[int | None, str]:
-    """``"#42 rest"`` → ``(42, "rest")``; no reference → ``(None, args)``."""
-    first, _, rest = args.strip().partition(" ")
-    match = _REFERENCE.match(first)
-    if match and first.startswith("#"):
-        return int(match.group(1)), rest.strip()
+    """``"#42 rest"`` → ``(42, "rest")``; no reference → ``(None, args)``. Line breaks in the rest stay."""
+    match = _REFERENCE.fullmatch(args.strip())
+    if match:
+        return int(match.group(1)), (match.group(2) or "").strip()
     return None, args.strip()
 
 

@@ -35,7 +35,6 @@ from incidentbot.domain.publication import (
     publish_prompt_due,
     validate_draft,
 )
-from incidentbot.domain.rules import clean_text
 from incidentbot.metrics import Metrics
 from incidentbot.services.ports import ChatError, ChatPort, StatusPageError, StatusPagePort
 from incidentbot.services.queue import JobQueue
@@ -127,7 +126,7 @@ class StatuspagePublisher:
     # -- the decision ----------------------------------------------------------------------------------
     async def publish(self, *, actor_id: str, request_key: str | None, draft: PublicationDraft) -> Publication | None:
         """Record the decision and send it; None when this request was already handled (a redelivery)."""
-        draft = validate_draft(draft, clean=clean_text)
+        draft = validate_draft(draft)
         now = self._clock.now()
         denied: PermissionDeniedError | None = None
         async with self._pool.connection() as conn, conn.transaction():

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from incidentbot.db import incidents, timeline
-from incidentbot.domain.errors import NotFoundError
+from incidentbot.domain.errors import NotFoundError, PermissionDeniedError
 from incidentbot.domain.models import EventKind, Incident, Severity
-from incidentbot.domain.rules import archive_due, archive_warning_due, reminder_due
+from incidentbot.domain.rules import Action, archive_due, archive_warning_due, authorize, reminder_due
 from incidentbot.services.context import UseCase
 from incidentbot.services.ports import ChatError
 
@@ -138,21 +138,43 @@ class IncidentTimers(UseCase):
         return sent
 
     async def snooze(self, *, incident_id: int, actor_id: str) -> Incident:
-        """No reminder for the next 30 minutes."""
+        """No reminder for the next 30 minutes; only the people running the response may ask.
+
+        A refusal is audited in the same commit as it is decided, then raised (as lifecycle does).
+        """
         now = self._clock.now()
+        action = Action.SNOOZE_REMINDERS
+        denied: PermissionDeniedError | None = None
         async with self._pool.connection() as conn, conn.transaction():
             before = await incidents.get(conn, incident_id=incident_id, for_update=True)
             if before is None:
                 raise NotFoundError(f"There is no incident #{incident_id}.")
-            after = await incidents.update(conn, incident_id=incident_id, now=now, snoozed_until=now + SNOOZE)
-            await timeline.record_audit(
-                conn,
-                at=now,
-                actor_id=actor_id,
-                action="snooze_reminders",
-                outcome="ok",
-                incident_id=incident_id,
-                old_state=before.snapshot(),
-                new_state=after.snapshot(),
-            )
+            try:
+                authorize(action, actor=actor_id, incident=before, admins=self._config.admins)
+            except PermissionDeniedError as exc:
+                denied = exc
+                await timeline.record_audit(
+                    conn,
+                    at=now,
+                    actor_id=actor_id,
+                    action=action.name.lower(),
+                    outcome="denied",
+                    incident_id=incident_id,
+                    old_state=before.snapshot(),
+                    detail=exc.user_text,
+                )
+            else:
+                after = await incidents.update(conn, incident_id=incident_id, now=now, snoozed_until=now + SNOOZE)
+                await timeline.record_audit(
+                    conn,
+                    at=now,
+                    actor_id=actor_id,
+                    action=action.name.lower(),
+                    outcome="ok",
+                    incident_id=incident_id,
+                    old_state=before.snapshot(),
+                    new_state=after.snapshot(),
+                )
+        if denied is not None:
+            raise denied
         return after

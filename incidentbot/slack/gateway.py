@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from incidentbot.domain.models import Incident, Severity, TimelineEvent
+from incidentbot.domain.models import Account, Incident, Severity, TimelineEvent
 from incidentbot.domain.publication import Publication, PublicState
 from incidentbot.services.ports import RETRYABLE_CHAT_ERRORS, ChatError
 from incidentbot.slack.views.announcements import (
@@ -41,6 +41,7 @@ __all__ = ["SlackGateway"]
 
 logger = logging.getLogger(__name__)
 
+SLACKBOT_USER_ID = "USLACKBOT"
 USER_CACHE_SIZE = 2000
 USER_CACHE_SECONDS = 600.0  # people change timezones and leave; a profile is re-read after this
 
@@ -222,9 +223,14 @@ class SlackGateway:
         self._users[user_id] = (time.monotonic(), user)
         return user
 
-    async def user_exists(self, user_id: str) -> bool:
+    async def account(self, user_id: str) -> Account:
         user = await self._user(user_id)
-        return user is not None and not user.get("deleted", False)
+        if user is None or user.get("deleted", False):
+            return Account.MISSING
+        # Slackbot's users.info says is_bot: false (a long-standing Slack quirk), hence the id check.
+        if user.get("is_bot") or user_id == SLACKBOT_USER_ID:
+            return Account.BOT
+        return Account.PERSON
 
     async def user_timezone(self, user_id: str) -> str | None:
         user = await self._user(user_id)

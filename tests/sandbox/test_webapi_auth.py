@@ -116,3 +116,16 @@ async def test_every_call_is_recorded_with_tokens_masked(
     assert calls[0]["params"]["text"] == "logged" and calls[0]["status"] == 200 and calls[0]["duration_ms"] >= 0
     assert server.bot_token not in json.dumps(calls)
     assert [c["method"] for c in await control.calls("conversations.join")] == ["conversations.join"]
+
+
+async def test_users_info_tells_bots_from_people_as_slack_does(web: AsyncWebClient, server: SandboxServer) -> None:
+    own = (await web.users_info(user="U0BOT"))["user"]
+    assert own["is_bot"] is True and own["profile"]["bot_id"] == "B0BOT"
+    # Slack's own quirk, kept on purpose: Slackbot is not flagged as a bot.
+    assert (await web.users_info(user="USLACKBOT"))["user"]["is_bot"] is False
+    async with SandboxClient(server.url) as control:
+        added = await control.add_user("deploybot", is_bot=True)
+        person = await control.add_user("frank")
+    other = (await web.users_info(user=added["id"]))["user"]
+    assert other["is_bot"] is True and other["profile"]["bot_id"].startswith("B")
+    assert (await web.users_info(user=person["id"]))["user"]["is_bot"] is False

@@ -13,12 +13,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from incidentbot.domain.errors import InvalidInputError
-from incidentbot.domain.models import Incident, Role
-from incidentbot.domain.rules import Action, parse_severity, parse_status
+from incidentbot.domain.models import Incident
+from incidentbot.domain.rules import Action, parse_role, parse_severity, parse_status
+from incidentbot.domain.text import echo, escape_within, normalize
 from incidentbot.logs import bind
 from incidentbot.services.declare import DeclareRequest
 from incidentbot.services.queries import split_reference
-from incidentbot.slack.commands import CommandRequest, parse_command, suggest_sub_command
+from incidentbot.slack.commands import CommandRequest, parse_command, split_word, suggest_sub_command
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.handlers.statuspage import open_publish_form
 from incidentbot.slack.ids import SlashCommand, SubCommand
@@ -80,6 +81,11 @@ class Invocation:
         """What makes this command's effect happen once, however often Slack delivers it."""
         return f"trigger:{self.trigger_id}"
 
+    @property
+    def args(self) -> str:
+        """The arguments, normalized: raises InvalidInputError (a friendly answer) for NUL and the like."""
+        return normalize(self.request.args)
+
     def usage(self, sub: SubCommand) -> str:
         return f"{self.command} {USAGES[sub][0]}"
 
@@ -93,13 +99,15 @@ SubHandler = Callable[[Invocation], Awaitable[str | None]]
 def parse_mention(word: str) -> str:
     match = _MENTION.match(word.strip())
     if not match:
-        raise InvalidInputError(f"`{word[:30] or 'nobody'}` is not a person. Mention them with @, e.g. `@alice`.")
+        raise InvalidInputError(
+            f"`{echo(word, 30, empty='nobody')}` is not a person. Mention them with @, e.g. `@alice`."
+        )
     return match.group(1)
 
 
 async def _target(inv: Invocation, sub: SubCommand) -> tuple[Incident, str]:
     """The incident (from a ``#42`` reference or this channel) and the rest of the arguments."""
-    reference, rest = split_reference(inv.request.args)
+    reference, rest = split_reference(inv.args)
     usage = f"{inv.command} {sub.value} #42 {USAGES[sub][0].partition(' ')[2]}".rstrip()
     incident = await inv.deps.queries.locate(channel_id=inv.channel_id, reference=reference, usage=usage)
     bind(incident_id=incident.id)
@@ -111,7 +119,7 @@ def _outcome(duplicate: bool) -> str:
 
 
 async def _declare(inv: Invocation) -> str | None:
-    args = inv.request.args
+    args = inv.args
     if not args:
         templates = await inv.deps.queries.templates()
         view = declare_modal(
@@ -124,7 +132,7 @@ async def _declare(inv: Invocation) -> str | None:
         )
         await inv.deps.client.views_open(trigger_id=inv.trigger_id, view=view)
         return None
-    first, _, rest = args.partition(" ")
+    first, rest = split_word(args)
     severity = None
     if _SEVERITY_WORD.match(first):
         severity, args = parse_severity(first), rest
@@ -134,7 +142,7 @@ async def _declare(inv: Invocation) -> str | None:
     incident = outcome.incident
     where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (not created yet)"
     if outcome.duplicate:
-        await inv.say(f"You already declared {incident.reference} *{incident.title}*: {where}.")
+        await inv.say(f"You already declared {incident.reference} *{escape_within(incident.title, 200)}*: {where}.")
         return "duplicate"
     lines = [f"Declared {incident.reference} ({incident.severity.value}): {where}."]
     lines += outcome.problems
@@ -144,7 +152,7 @@ async def _declare(inv: Invocation) -> str | None:
 
 async def _status(inv: Invocation) -> str | None:
     incident, rest = await _target(inv, SubCommand.STATUS)
-    word, _, message = rest.partition(" ")
+    word, message = split_word(rest)
     if not word:
         raise InvalidInputError(f"Which status? `{inv.usage(SubCommand.STATUS)}`")
     outcome = await inv.deps.lifecycle.change_status(
@@ -171,7 +179,7 @@ async def _severity(inv: Invocation) -> str | None:
         incident_id=incident.id,
         actor_id=inv.user_id,
         request_key=inv.key,
-        severity=parse_severity(rest.partition(" ")[0]),
+        severity=parse_severity(split_word(rest)[0]),
     )
     return _outcome(outcome.duplicate)
 
@@ -182,7 +190,7 @@ async def _commander(inv: Invocation) -> str | None:
         incident_id=incident.id,
         actor_id=inv.user_id,
         request_key=inv.key,
-        new_commander=parse_mention(rest.partition(" ")[0]),
+        new_commander=parse_mention(split_word(rest)[0]),
     )
     if not outcome.duplicate:
         await inv.say(f"<@{outcome.after.commander_id}> now commands {incident.reference}.")
@@ -191,17 +199,14 @@ async def _commander(inv: Invocation) -> str | None:
 
 async def _role(inv: Invocation) -> str | None:
     incident, rest = await _target(inv, SubCommand.ROLE)
-    role_word, _, who = rest.partition(" ")
-    try:
-        role = Role(role_word.lower())
-    except ValueError:
-        raise InvalidInputError(f"`{role_word[:20] or 'nothing'}` is not a role. Use comms or scribe.") from None
+    role_word, who = split_word(rest)
+    role = parse_role(role_word)
     outcome = await inv.deps.lifecycle.assign_role(
         incident_id=incident.id,
         actor_id=inv.user_id,
         request_key=inv.key,
         role=role,
-        user_id=parse_mention(who.partition(" ")[0]),
+        user_id=parse_mention(split_word(who)[0]),
     )
     return _outcome(outcome.duplicate)
 

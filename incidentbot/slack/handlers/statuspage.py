@@ -17,7 +17,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from incidentbot.domain.errors import InvalidInputError, UserFacingError
 from incidentbot.domain.models import Incident
 from incidentbot.domain.publication import PublicStatus, validate_draft
-from incidentbot.domain.rules import clean_text
 from incidentbot.logs import bind
 from incidentbot.services.statuspage_publish import StatuspagePublisher
 from incidentbot.slack.handlers.replies import replier
@@ -141,7 +140,7 @@ def _on_form_submitted(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
         values = (view.get("state") or {}).get("values") or {}
         try:
             draft = parse_publish_submission(values, view.get("private_metadata") or "")
-            draft = validate_draft(draft, clean=clean_text)
+            draft = validate_draft(draft)
             preview = confirm_modal(draft, labels=component_labels(view.get("blocks") or []))
         except ModalValidationError as exc:
             await ack(response_action="errors", errors=exc.errors)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidentbot.domain.models import Severity, Template
-from incidentbot.domain.rules import MAX_TEXT_LENGTH, MAX_TITLE_LENGTH, clean_text
+from incidentbot.domain.rules import MAX_TEXT_LENGTH, MAX_TITLE_LENGTH
+from incidentbot.domain.text import is_blank, one_line
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
 from incidentbot.slack.views.blocks import (
     MAX_OPTION_VALUE,
@@ -25,7 +26,7 @@ from incidentbot.slack.views.blocks import (
     plain,
 )
 from incidentbot.slack.views.modal_errors import ModalValidationError
-from incidentbot.slack.views.state import input_value
+from incidentbot.slack.views.state import input_text, input_value
 from incidentbot.slack.views.text import severity_label, truncate
 
 __all__ = ["DeclareForm", "declare_modal", "parse_declare_submission", "severity_options"]
@@ -177,9 +178,14 @@ def declare_modal(
 
 
 def _title(values: Mapping[str, Any], errors: dict[str, str]) -> str:
-    title = " ".join(clean_text(input_value(values, BlockId.TITLE, ActionId.TITLE) or "").split())
-    if not title:
+    typed = input_text(values, BlockId.TITLE, ActionId.TITLE, errors)
+    title = one_line(typed)
+    if BlockId.TITLE.value in errors:
+        return title
+    if not typed:
         errors[BlockId.TITLE.value] = "Give the incident a title, e.g. “Checkout errors”."
+    elif is_blank(title):
+        errors[BlockId.TITLE.value] = "This title has nothing visible in it. Type a title people can read."
     elif len(title) > MAX_TITLE_LENGTH:
         errors[BlockId.TITLE.value] = (
             f"Keep the title to {MAX_TITLE_LENGTH} characters (this one has {len(title)}); "
@@ -198,8 +204,7 @@ def _severity(values: Mapping[str, Any], errors: dict[str, str]) -> Severity:
 
 
 def _service(values: Mapping[str, Any], services: Collection[str] | None, errors: dict[str, str]) -> str | None:
-    raw = input_value(values, BlockId.SERVICE, ActionId.SERVICE)
-    service = clean_text(raw or "") or None
+    service = input_text(values, BlockId.SERVICE, ActionId.SERVICE, errors, single_line=True) or None
     if service is not None and services is not None and service not in services:
         errors[BlockId.SERVICE.value] = "That service is not in the list any more. Pick another, or none."
     return service
@@ -225,7 +230,7 @@ def parse_declare_submission(
     title = _title(values, errors)
     severity = _severity(values, errors)
     service = _service(values, services, errors)
-    description = clean_text(input_value(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION) or "")
+    description = input_text(values, BlockId.DESCRIPTION, ActionId.DESCRIPTION, errors)
     if len(description) > MAX_DESCRIPTION:
         errors[BlockId.DESCRIPTION.value] = (
             f"Keep the description under {MAX_DESCRIPTION} characters (this one has {len(description)})."

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from incidentbot.domain.models import Incident
+from incidentbot.domain.text import echo
 from incidentbot.slack.views.blocks import MAX_SECTION, Block, context, section
 from incidentbot.slack.views.text import escape, escape_within, mention, severity_label, status_label, truncate
 
@@ -27,11 +28,6 @@ def _usage_sections(command: str, usages: Sequence[tuple[str, str]]) -> list[Blo
     return [section(chunk) for chunk in chunks]
 
 
-def _quoted(text: str, limit: int) -> str:
-    """What the user typed, shown inside a code span: escaped, with no backtick to break out of it."""
-    return escape_within(text.replace("`", "'"), limit)
-
-
 def help_message(
     usages: Sequence[tuple[str, str]],
     *,
@@ -43,7 +39,7 @@ def help_message(
     intro = f"Here is what `{command}` can do:"
     if unknown is not None:
         hint = f" Did you mean `{command} {suggestion}`?" if suggestion else ""
-        intro = f"I don't know `{_quoted(unknown[:40], 200)}`.{hint}\n{intro}"
+        intro = f"I don't know `{echo(unknown, 40)}`.{hint}\n{intro}"
     blocks: list[Block] = [section(intro), *_usage_sections(command, usages)]
     blocks.append(context(f"`/inc` works everywhere `{command}` does."))
     fallback = intro.replace("\n", " ") + " " + "; ".join(escape(f"{command} {usage}") for usage, _ in usages)

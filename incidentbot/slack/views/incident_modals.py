@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from incidentbot.domain.models import Incident, Severity, Status
-from incidentbot.domain.rules import MAX_TEXT_LENGTH, clean_text
+from incidentbot.domain.rules import MAX_TEXT_LENGTH
+from incidentbot.domain.text import is_blank
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
 from incidentbot.slack.views.blocks import MAX_PLACEHOLDER, Block, context, modal, option, plain
 from incidentbot.slack.views.declare_modal import severity_select
 from incidentbot.slack.views.modal_errors import ModalValidationError
-from incidentbot.slack.views.state import input_value
+from incidentbot.slack.views.state import input_text, input_value
 from incidentbot.slack.views.text import escape_within, severity_label, status_label
 
 __all__ = [
@@ -116,12 +117,15 @@ def update_modal(incident: Incident) -> dict[str, Any]:
 
 
 def _checked_text(values: Mapping[str, Any], block: BlockId, action: ActionId, what: str) -> str:
-    text = clean_text(input_value(values, block, action) or "")
+    errors: dict[str, str] = {}
+    text = input_text(values, block, action, errors)
+    if errors:
+        raise ModalValidationError(errors)
     if len(text) > MAX_TEXT_LENGTH:
         raise ModalValidationError(
             {block.value: f"Keep the {what} under {MAX_TEXT_LENGTH} characters (this one has {len(text)})."}
         )
-    return text
+    return "" if is_blank(text) else text
 
 
 def parse_update_submission(values: Mapping[str, Any]) -> UpdateForm:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["input_value"]
+from incidentbot.domain.errors import InvalidInputError
+from incidentbot.domain.text import normalize, one_line
+
+__all__ = ["input_text", "input_value"]
 
 _SELECTS = frozenset({"static_select", "external_select", "radio_buttons"})
 
@@ -25,3 +28,15 @@ def input_value(values: Mapping[str, Any], block_id: str, action_id: str) -> str
     else:
         value = element.get("value")
     return value if isinstance(value, str) and value else None
+
+
+def input_text(
+    values: Mapping[str, Any], block_id: str, action_id: str, errors: dict[str, str], *, single_line: bool = False
+) -> str:
+    """A typed value through the one normalizer; a refused character becomes an error under its field."""
+    try:
+        raw = input_value(values, block_id, action_id)
+        return one_line(raw) if single_line else normalize(raw)
+    except InvalidInputError as exc:
+        errors[block_id] = exc.user_text
+        return ""

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidentbot.domain.models import Severity, Status
+from incidentbot.domain.text import ELLIPSIS, escape_within, is_user_id
+from incidentbot.domain.text import escape_mrkdwn as escape
 
 __all__ = [
     "ELLIPSIS",
@@ -23,8 +25,6 @@ __all__ = [
     "zone_label",
 ]
 
-ELLIPSIS = "…"
-
 _SEVERITY_EMOJI = {
     Severity.P1: ":red_circle:",
     Severity.P2: ":large_orange_circle:",
@@ -34,14 +34,9 @@ _SEVERITY_EMOJI = {
 # Fixed English names: strftime's %a/%b follow the process locale, and the bot's words should not.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Slack ids are upper-case letters and digits; anything else must not be wrapped in <@…> or <#…>.
+# Slack ids are upper-case letters and digits; anything else must not be wrapped in <#…> (nor <@…>,
+# which also needs a user id's U or W: domain.text.is_user_id).
 _SLACK_ID = re.compile(r"[A-Z0-9]+")
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn needs only &, < and > escaped; user input must never become a mention or a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -51,30 +46,11 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS if limit > 0 else ""
 
 
-def escape_within(text: str, limit: int) -> str:
-    """``escape(text)`` cut to ``limit`` characters without splitting an entity such as ``&amp;``."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    budget = limit - len(ELLIPSIS)
-    used = 0
-    kept: list[str] = []
-    for char in text:
-        piece = _ESCAPES.get(char, char)
-        if used + len(piece) > budget:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + ELLIPSIS if limit > 0 else ""
-
-
 def mention(user_id: str | None) -> str:
     """A mention Slack renders as the person's name, or "nobody" in italics."""
     if not user_id:
         return "_nobody_"
-    if not _SLACK_ID.fullmatch(user_id):
-        return escape(user_id)
-    return f"<@{user_id}>"
+    return f"<@{user_id}>" if is_user_id(user_id) else escape(user_id)
 
 
 def channel_mention(channel_id: str) -> str:

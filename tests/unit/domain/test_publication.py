@@ -20,7 +20,6 @@ from incidentbot.domain.publication import (
     publish_prompt_due,
     validate_draft,
 )
-from incidentbot.domain.rules import clean_text
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -98,17 +97,17 @@ def draft(title: str = "Checkout slow", message: str = "We are on it.") -> Publi
 
 
 def test_a_draft_is_cleaned_and_kept_within_limits() -> None:
-    cleaned = validate_draft(draft(title="  Checkout\u200b   slow ", message="line one\nline two"), clean=clean_text)
+    cleaned = validate_draft(draft(title="  Checkout\u200b   slow ", message="line one\nline two"))
     assert cleaned.title == "Checkout slow" and cleaned.message == "line one\nline two"
-    validate_draft(draft(title="t" * MAX_PUBLIC_TITLE, message="m" * MAX_PUBLIC_MESSAGE), clean=clean_text)
+    validate_draft(draft(title="t" * MAX_PUBLIC_TITLE, message="m" * MAX_PUBLIC_MESSAGE))
     with pytest.raises(InvalidInputError, match="title"):
-        validate_draft(draft(title="t" * (MAX_PUBLIC_TITLE + 1)), clean=clean_text)
+        validate_draft(draft(title="t" * (MAX_PUBLIC_TITLE + 1)))
     with pytest.raises(InvalidInputError, match="message"):
-        validate_draft(draft(message="m" * (MAX_PUBLIC_MESSAGE + 1)), clean=clean_text)
+        validate_draft(draft(message="m" * (MAX_PUBLIC_MESSAGE + 1)))
     with pytest.raises(InvalidInputError):
-        validate_draft(draft(title=" \u200b "), clean=clean_text)
+        validate_draft(draft(title=" \u200b "))
     with pytest.raises(InvalidInputError):
-        validate_draft(draft(message=""), clean=clean_text)
+        validate_draft(draft(message=""))
 
 
 def test_a_draft_survives_its_trip_through_the_preview() -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from incidentbot.domain.errors import InvalidInputError, InvalidTransitionError, PermissionDeniedError
-from incidentbot.domain.models import Incident, Severity, Status
+from incidentbot.domain.models import Account, Incident, Role, Severity, Status
 from incidentbot.domain.rules import (
     Action,
     RoutingConfig,
@@ -12,8 +12,10 @@ from incidentbot.domain.rules import (
     archive_warning_due,
     authorize,
     channel_name,
+    check_assignable,
     check_transition,
     dm_allowed,
+    parse_role,
     parse_severity,
     parse_status,
     reminder_due,
@@ -186,3 +188,49 @@ def test_reminders_after_the_quiet_interval_at_most_once_per_interval() -> None:
     assert not reminder_due(snoozed, now=NOW, minutes=30)
     resolved = incident(status=Status.RESOLVED, last_update_at=NOW - timedelta(hours=2))
     assert not reminder_due(resolved, now=NOW, minutes=30)
+
+
+def test_only_the_commander_the_roles_and_admins_may_snooze_reminders() -> None:
+    staffed = incident(commander_id="U0ALICE", comms_id="U0CAROL", scribe_id="U0DAVE")
+    for actor in ("U0ALICE", "U0CAROL", "U0DAVE", "U0ERIN"):
+        authorize(Action.SNOOZE_REMINDERS, actor=actor, incident=staffed, admins={"U0ERIN"})
+    with pytest.raises(PermissionDeniedError) as denied:
+        authorize(Action.SNOOZE_REMINDERS, actor="U0BOB", incident=staffed, admins={"U0ERIN"})
+    assert denied.value.action == "snooze_reminders"
+    text = denied.value.user_text
+    assert "<@U0ALICE>" in text and "comms and scribe" in text and "admin" in text and "snooze" in text
+
+
+def test_nobody_but_an_admin_snoozes_an_incident_without_a_commander() -> None:
+    with pytest.raises(PermissionDeniedError):
+        authorize(Action.SNOOZE_REMINDERS, actor="U0BOB", incident=incident(commander_id=None), admins=())
+
+
+def test_bots_and_missing_users_cannot_hold_a_role() -> None:
+    check_assignable(Account.PERSON, user_id="U0BOB", role="commander")
+    with pytest.raises(InvalidInputError, match="is a bot"):
+        check_assignable(Account.BOT, user_id="U0BOT", role="commander")
+    with pytest.raises(InvalidInputError, match="can't find <@U0GONE>"):
+        check_assignable(Account.MISSING, user_id="U0GONE", role="comms person")
+    with pytest.raises(InvalidInputError) as forged:
+        check_assignable(Account.MISSING, user_id="<!channel>", role="commander")
+    assert "<!channel>" not in forged.value.user_text and "&lt;!channel&gt;" in forged.value.user_text
+
+
+def test_roles_parse_forgivingly_and_echo_safely() -> None:
+    assert parse_role("COMMS") is Role.COMMS and parse_role("\uff53\uff43\uff52\uff49\uff42\uff45") is Role.SCRIBE
+    with pytest.raises(InvalidInputError, match="commander @someone"):
+        parse_role("commander")
+    with pytest.raises(InvalidInputError) as bad:
+        parse_role("<!here>")
+    assert bad.value.user_text.startswith("`&lt;!here&gt;` is not a role")
+
+
+@pytest.mark.parametrize(
+    "typed", ["<!channel>", "<!here>", "<!subteam^S1|@sre>", "<@U0EVE>", "<https://evil.example|click>"]
+)
+def test_severity_and_status_errors_never_echo_live_markup(typed: str) -> None:
+    for parse in (parse_severity, parse_status):
+        with pytest.raises(InvalidInputError) as bad:
+            parse(typed)
+        assert "<" not in bad.value.user_text.split("`")[1] and "&lt;" in bad.value.user_text
