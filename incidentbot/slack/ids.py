@@ -26,6 +26,7 @@ class SubCommand(StrEnum):
     INFO = "info"
     LIST = "list"
     HELP = "help"
+    PRIVATE = "private"
 
 
 class CallbackId(StrEnum):
@@ -54,6 +55,7 @@ class ActionId(StrEnum):
     STATUS = "status"
     RESOLUTION = "resolution"
     PUBLIC = "public"
+    PRIVATE = "private"
 
 
 class BlockId(StrEnum):
@@ -69,3 +71,4 @@ class BlockId(StrEnum):
     STATUS = "status"
     RESOLUTION = "resolution"
     PUBLIC = "public"
+    PRIVATE = "private"

@@ -22,6 +22,7 @@ from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.declare import IncidentDeclarer
 from incidentbot.services.lifecycle import IncidentLifecycle
+from incidentbot.services.privacy import IncidentPrivacy
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.timers import IncidentTimers
 from incidentbot.slack.gateway import SlackGateway
@@ -51,6 +52,7 @@ class HandlerDeps:
     lifecycle: IncidentLifecycle
     timers: IncidentTimers
     queries: IncidentQueries
+    privacy: IncidentPrivacy
     config: IncidentConfig
     gateway: SlackGateway
     client: AsyncWebClient
