@@ -29,6 +29,7 @@ from incidentbot.services.context import ServiceContext
 from incidentbot.services.declare import OPEN_CHANNEL_KIND, IncidentDeclarer
 from incidentbot.services.lifecycle import AFTER_CHANGE_KIND, IncidentLifecycle
 from incidentbot.services.notify import Notifier
+from incidentbot.services.privacy import IncidentPrivacy
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.queue import JobQueue
 from incidentbot.services.statuspage_publish import (
@@ -192,6 +193,7 @@ def build_graph(
         lifecycle=lifecycle,
         timers=timers,
         queries=IncidentQueries(pool=pool),
+        privacy=IncidentPrivacy(ctx),
         config=config,
         gateway=gateway,
         client=client,

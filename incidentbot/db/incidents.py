@@ -26,14 +26,14 @@ __all__ = [
 _COLUMNS = (
     "id, title, severity, status, service, description, commander_id, comms_id, scribe_id, declared_by, "
     "channel_id, channel_name, summary_ts, template, declared_at, updated_at, resolved_at, resolution, "
-    "last_update_at, reminded_at, snoozed_until, archive_warned_at, archived_at, public"
+    "last_update_at, reminded_at, snoozed_until, archive_warned_at, archived_at, public, private"
 )
 
 INSERT = f"""
 INSERT INTO incidents (title, severity, status, service, description, commander_id, declared_by, template,
-                       declared_at, updated_at, last_update_at, public)
+                       declared_at, updated_at, last_update_at, public, private)
 VALUES (%(title)s, %(severity)s, 'declared', %(service)s, %(description)s, %(commander_id)s, %(declared_by)s,
-        %(template)s, %(now)s, %(now)s, %(now)s, %(public)s)
+        %(template)s, %(now)s, %(now)s, %(now)s, %(public)s, %(private)s)
 RETURNING {_COLUMNS}
 """  # noqa: S608 - column list is a constant
 
@@ -104,8 +104,9 @@ async def insert(
     template: str | None,
     now: datetime,
     public: bool = False,
+    private: bool = False,
 ) -> Incident:
-    """Store a new incident in state ``declared``."""
+    """Store a new incident in state ``declared``; a ``private`` one for good (nothing makes it public)."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
             INSERT,
@@ -119,6 +120,7 @@ async def insert(
                 "template": template,
                 "now": now,
                 "public": public,
+                "private": private,
             },
         )
         row = await cur.fetchone()

@@ -125,6 +125,8 @@ class Incident:
     archive_warned_at: datetime | None = None
     archived_at: datetime | None = None
     public: bool = False
+    # A private incident has a private channel, is never announced and shows only to its members.
+    private: bool = False
 
     @property
     def reference(self) -> str:
@@ -142,6 +144,7 @@ class Incident:
             "scribe_id": self.scribe_id,
             "channel_id": self.channel_id,
             "resolution": self.resolution,
+            "private": self.private,
         }
 
 

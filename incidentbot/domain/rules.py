@@ -27,9 +27,11 @@ __all__ = [
     "check_transition",
     "dm_allowed",
     "job_retry_delay",
+    "may_see",
     "parse_role",
     "parse_severity",
     "parse_status",
+    "private_refusal",
     "reminder_due",
     "route_for",
     "validate_text",
@@ -91,6 +93,32 @@ def check_assignable(account: Account, *, user_id: str, role: str) -> None:
         raise InvalidInputError(
             f"I can't find {user_reference(user_id)} in this workspace. Mention someone who is, for the {role}."
         )
+
+
+def may_see(
+    incident: Incident, *, actor: str, admins: Collection[str], asked_in: str | None = None, member: bool = False
+) -> bool:
+    """Whether ``actor`` may see ``incident`` at all (in lists, info, timeline, or to act on it).
+
+    A private incident shows only to its commander, incident admins and the members of its channel:
+    ``member`` is Slack's answer, and a command typed in the channel itself (``asked_in``) comes from
+    a member, since Slack lets only members type in a private channel. Before the channel exists,
+    its members-to-be are the declarer and the commander.
+    """
+    if not incident.private or actor in admins or actor == incident.commander_id:
+        return True
+    if incident.channel_id is None:
+        return actor == incident.declared_by
+    return member or asked_in == incident.channel_id
+
+
+def private_refusal(incident: Incident) -> PermissionDeniedError:
+    """What a non-member hears about a private incident: that it is private and whom to ask, nothing else."""
+    who = f"its commander, <@{incident.commander_id}>," if incident.commander_id else "an incident admin"
+    return PermissionDeniedError(
+        f"{incident.reference} is a private incident. Ask {who} to add you to its channel if you need to follow it.",
+        action="see_private",
+    )
 
 
 def check_transition(current: Status, new: Status) -> None:
@@ -197,8 +225,9 @@ class Route:
     dm_users: tuple[str, ...]
 
 
-def route_for(severity: Severity, config: RoutingConfig) -> Route:
-    channels = tuple(dict.fromkeys(config.notify_channels.get(severity, ())))
+def route_for(severity: Severity, config: RoutingConfig, *, private: bool = False) -> Route:
+    """A private incident is announced nowhere; its P1 pages still go out (and say nothing of it)."""
+    channels = () if private else tuple(dict.fromkeys(config.notify_channels.get(severity, ())))
     users = tuple(dict.fromkeys(config.p1_users)) if severity is Severity.P1 else ()
     return Route(channels=channels, dm_users=users)
 

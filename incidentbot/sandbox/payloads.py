@@ -39,7 +39,12 @@ _INITIAL = {
 
 
 def channel_name(channel: Channel) -> str:
-    return "directmessage" if channel.is_im else channel.name
+    """What payloads call the channel: Slack hides a private channel's name behind "privategroup"."""
+    if channel.is_im:
+        return "directmessage"
+    if channel.is_private and not channel.is_mpim:
+        return "privategroup"
+    return channel.name
 
 
 def slash_command(

@@ -44,6 +44,7 @@ class DeclareRequest:
     commander_id: str | None = None
     template: str | None = None
     public: bool = False
+    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class IncidentDeclarer(UseCase):
             commander_id=commander,
             template=request.template,
             public=request.public,
+            private=request.private,
         )
 
     async def declare(
@@ -141,6 +143,7 @@ class IncidentDeclarer(UseCase):
                 template=request.template,
                 now=now,
                 public=request.public,
+                private=request.private,
             )
             if request.request_key is not None:
                 await deliveries.attach_request(conn, key=request.request_key, incident_id=incident.id)
@@ -177,7 +180,7 @@ class IncidentDeclarer(UseCase):
         for attempt in range(NAME_ATTEMPTS):
             name = channel_name(day=day, number=incident.id, title=incident.title, attempt=attempt)
             try:
-                return await self._chat.create_channel(name), name
+                return await self._chat.create_channel(name, private=incident.private), name
             except ChatError as exc:
                 if exc.code != "name_taken":
                     raise
@@ -199,7 +202,8 @@ class IncidentDeclarer(UseCase):
         channel_id = incident.channel_id
         assert channel_id is not None
         people = [incident.declared_by, incident.commander_id or incident.declared_by]
-        people += list(self._config.service_owners.get(incident.service or "", ()))
+        if not incident.private:  # a private incident's people are added by hand
+            people += list(self._config.service_owners.get(incident.service or "", ()))
         failed = await self._chat.invite(channel_id, list(dict.fromkeys(people)))
         if failed:
             problems.append(f"I could not invite {', '.join(f'<@{u}>' for u in failed)}.")
@@ -250,7 +254,7 @@ class IncidentDeclarer(UseCase):
         return incident
 
     async def _announce(self, incident: Incident) -> None:
-        route = route_for(incident.severity, self._config.routing)
+        route = route_for(incident.severity, self._config.routing, private=incident.private)
         async with self._pool.connection() as conn:
             done = {a.channel_id for a in await deliveries.list_announcements(conn, incident_id=incident.id)}
         for channel in route.channels:

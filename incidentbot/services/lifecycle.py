@@ -349,7 +349,7 @@ class IncidentLifecycle(UseCase):
     async def _announce_escalation(self, previous: Severity, after: Incident) -> None:
         if not (after.severity.rank < previous.rank and after.severity in (Severity.P1, Severity.P2)):
             return
-        route = route_for(after.severity, self._config.routing)
+        route = route_for(after.severity, self._config.routing, private=after.private)
         for channel in route.channels:
 
             async def send(channel: str = channel) -> str:

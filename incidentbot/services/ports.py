@@ -38,8 +38,12 @@ class ChatError(Exception):
 
 
 class ChatPort(Protocol):
-    async def create_channel(self, name: str) -> str:
-        """Create a public channel; return its id. ChatError('name_taken') if the name is used."""
+    async def create_channel(self, name: str, *, private: bool = False) -> str:
+        """Create a public (or ``private``) channel; return its id. ChatError('name_taken') if the name is used."""
+        ...
+
+    async def is_member(self, channel_id: str, user_id: str) -> bool:
+        """Whether the person is in the channel now (the platform's truth, for private incidents)."""
         ...
 
     async def archive_channel(self, channel_id: str) -> None: ...

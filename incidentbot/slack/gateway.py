@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 SLACKBOT_USER_ID = "USLACKBOT"
 USER_CACHE_SIZE = 2000
 USER_CACHE_SECONDS = 600.0  # people change timezones and leave; a profile is re-read after this
+MEMBERS_PAGE = 200  # incident channels are small: one page, almost always
 
 
 def _code(exc: SlackApiError) -> str:
@@ -78,9 +79,29 @@ class SlackGateway:
         return str(response["ts"])
 
     # -- channels -------------------------------------------------------------------------------------
-    async def create_channel(self, name: str) -> str:
-        response = await self._call("conversations.create", self._client.conversations_create(name=name))
+    async def create_channel(self, name: str, *, private: bool = False) -> str:
+        create = self._client.conversations_create(name=name, is_private=private)
+        response = await self._call("conversations.create", create)
         return str(response["channel"]["id"])
+
+    async def is_member(self, channel_id: str, user_id: str) -> bool:
+        """conversations.members, page by page (groups:read for a private channel); a channel the
+        bot cannot see any more (channel_not_found) has no members it could vouch for."""
+        cursor: str | None = None
+        while True:
+            try:
+                response = await self._client.conversations_members(
+                    channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor
+                )
+            except SlackApiError as exc:
+                if _code(exc) == "channel_not_found":
+                    return False
+                raise ChatError(_code(exc), "conversations.members") from None
+            if user_id in (response.get("members") or []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return False
 
     async def archive_channel(self, channel_id: str) -> None:
         """Archive; joining first if someone removed the bot. Already archived counts as done."""

@@ -27,6 +27,7 @@ class SubCommand(StrEnum):
     LIST = "list"
     HELP = "help"
     STATUSPAGE = "statuspage"
+    PRIVATE = "private"
 
 
 class CallbackId(StrEnum):
@@ -62,6 +63,7 @@ class ActionId(StrEnum):
     PUBLIC_STATUS = "public_status"
     PUBLIC_MESSAGE = "public_message"
     COMPONENT_STATUS = "component_status"
+    PRIVATE = "private"
 
 
 class BlockId(StrEnum):
@@ -81,3 +83,4 @@ class BlockId(StrEnum):
     PUBLIC_STATUS = "public_status"
     PUBLIC_MESSAGE = "public_message"
     COMPONENT_PREFIX = "component:"
+    PRIVATE = "private"

@@ -65,6 +65,21 @@ async def test_slash_command_envelope_and_ack_with_latency(open_socket: SocketFa
     assert info["acked"] == 1 and info["ack_ms"]["count"] == 1
 
 
+async def test_a_command_from_a_private_channel_hides_its_name_as_slack_does(
+    open_socket: SocketFactory, control: SandboxClient
+) -> None:
+    sock = await open_socket()
+    secret = await control.add_channel("secret-project", members=["U0BOB"], is_private=True)
+    seen = []
+    for channel in (secret["id"], "C0INCIDENTS"):
+        pending = asyncio.create_task(control.slash("declare", user="U0BOB", channel=channel))
+        envelope = await sock.receive()
+        seen.append((envelope["payload"]["channel_id"], envelope["payload"]["channel_name"]))
+        await sock.ack(envelope)
+        await pending
+    assert seen == [(secret["id"], "privategroup"), ("C0INCIDENTS", "incidents")]
+
+
 async def test_in_channel_ack_is_posted_for_everyone(open_socket: SocketFactory, control: SandboxClient) -> None:
     sock = await open_socket()
     sock.auto_ack(lambda env: {"response_type": "in_channel", "text": "Incident declared"})

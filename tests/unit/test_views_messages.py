@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -207,6 +208,37 @@ def test_the_page_tells_the_on_call_person_where_to_go() -> None:
     message = assert_valid_message(page_dm(make_incident(severity=Severity.P1)))
     shown = visible_text(message)
     assert "You are paged" in shown and ":red_circle: P1" in shown and "Please join <#C0INC42>" in shown
+
+
+def _private_p1() -> Any:
+    return make_incident(
+        severity=Severity.P1, private=True, title="Leaked keys", description="in the vault repo", service="vault"
+    )
+
+
+def test_a_private_page_says_only_whom_to_ask() -> None:
+    incident = _private_p1()
+    message = assert_valid_message(page_dm(incident))
+    shown = visible_text(message)
+    assert "You are paged" in shown and "private" in shown and "#42" in shown
+    assert "Ask its commander, <@U0ALICE>, to add you" in shown
+    raw = str(message)
+    for secret in ("Leaked keys", "vault", "C0INC42", "inc-20261123"):
+        assert secret not in raw, secret
+
+
+def test_the_resolution_dm_for_a_private_incident_carries_no_title() -> None:
+    incident = _private_p1()
+    resolved = dataclasses.replace(incident, status=Status.RESOLVED, resolution="rotated the keys")
+    message = assert_valid_message(resolved_announcement(resolved, duration=timedelta(minutes=42)))
+    assert "#42" in visible_text(message) and "resolved after 42m" in visible_text(message)
+    for secret in ("Leaked keys", "vault", "rotated", "C0INC42"):
+        assert secret not in str(message), secret
+
+
+def test_the_list_marks_private_incidents_for_those_who_may_see_them() -> None:
+    shown = visible_text(list_message([make_incident(private=True)], now=NOW))
+    assert "#42 Checkout errors* :lock:" in shown
 
 
 def test_the_hand_off_tells_each_side_their_part() -> None:

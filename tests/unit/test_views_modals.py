@@ -6,7 +6,12 @@ import pytest
 from incidentbot.domain.models import Severity, Status, Template
 from incidentbot.sandbox.rules import input_block_ids
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
-from incidentbot.slack.views.declare_modal import DeclareForm, declare_modal, parse_declare_submission
+from incidentbot.slack.views.declare_modal import (
+    DeclareForm,
+    declare_modal,
+    parse_declare_submission,
+    suggested_private,
+)
 from incidentbot.slack.views.incident_modals import (
     UpdateForm,
     incident_id_from_metadata,
@@ -74,6 +79,7 @@ def test_the_declare_form_has_its_fields_with_the_declarer_as_commander() -> Non
         BlockId.TEMPLATE,
         BlockId.TITLE,
         BlockId.SEVERITY,
+        BlockId.PRIVATE,
         BlockId.SERVICE,
         BlockId.DESCRIPTION,
         BlockId.COMMANDER,
@@ -85,7 +91,8 @@ def test_the_declare_form_has_its_fields_with_the_declarer_as_commander() -> Non
     assert not inputs[BlockId.TITLE].get("optional")
     assert inputs[BlockId.SEVERITY]["element"]["initial_option"]["value"] == "P3"
     assert inputs[BlockId.COMMANDER]["element"]["initial_user"] == "U0ALICE"
-    assert json.loads(view["private_metadata"]) == {"origin_channel_id": "C0GENERAL"}
+    assert json.loads(view["private_metadata"]) == {"origin_channel_id": "C0GENERAL", "private": False}
+    assert inputs[BlockId.PRIVATE].get("optional") and "initial_options" not in inputs[BlockId.PRIVATE]["element"]
 
 
 def test_each_severity_option_says_what_it_means() -> None:
@@ -137,6 +144,30 @@ def test_a_declare_submission_round_trips() -> None:
         template="payments-outage",
         origin_channel_id="C0GENERAL",
     )
+
+
+def _private_box(values: dict[str, Any], ticked: bool) -> dict[str, Any]:
+    chosen = [{"text": {"type": "plain_text", "text": "Private"}, "value": "private"}] if ticked else []
+    return {**values, BlockId.PRIVATE: {ActionId.PRIVATE: {"type": "checkboxes", "selected_options": chosen}}}
+
+
+def test_the_private_box_is_ticked_when_private_is_suggested_and_parses_either_way() -> None:
+    view = build_declare(private=True)
+    box = input_blocks(view)[BlockId.PRIVATE]["element"]
+    assert box["type"] == "checkboxes" and box["initial_options"] == box["options"]
+    assert [o["value"] for o in box["options"]] == ["private"]
+    assert suggested_private(view["private_metadata"]) and not suggested_private(build_declare()["private_metadata"])
+    values = state_from_initials(view, title="Leaked keys")
+    assert parse_declare_submission(_private_box(values, True), view["private_metadata"]).private is True
+    # Unticked by the person: not private, whatever was suggested.
+    assert parse_declare_submission(_private_box(values, False), view["private_metadata"]).private is False
+    assert parse_declare_submission(values, view["private_metadata"]).private is False
+
+
+def test_a_rebuilt_form_keeps_the_suggestion_and_broken_metadata_suggests_nothing() -> None:
+    assert suggested_private(json.dumps({"origin_channel_id": "G1", "private": True}))
+    for broken in ("", "{", "[]", json.dumps({"private": "yes"})):
+        assert not suggested_private(broken)
 
 
 def test_optional_fields_left_empty_parse_as_none() -> None:

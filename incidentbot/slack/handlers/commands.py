@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 USAGES: dict[SubCommand, tuple[str, str]] = {
     SubCommand.DECLARE: ("declare [P1-P4] [title]", "declare an incident (no title: open the form)"),
+    SubCommand.PRIVATE: ("private [P1-P4] [title]", "declare a private incident: only the people added see it"),
     SubCommand.STATUS: ("status <state> [message]", "investigating, identified, monitoring or resolved"),
     SubCommand.UPDATE: ("update <message>", "post an update for everyone following"),
     SubCommand.SEVERITY: ("severity <P1-P4>", "change the severity"),
@@ -62,6 +63,8 @@ ACTIONS: dict[SubCommand, Action] = {
 }
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SEVERITY_WORD = re.compile(r"^[Pp]\d+$")
+# What Slack sends as ``channel_name`` for a command typed in a private channel.
+PRIVATE_CHANNEL_NAME = "privategroup"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Invocation:
     trigger_id: str
     respond: AsyncRespond
     deps: HandlerDeps
+    channel_name: str = ""
 
     @property
     def key(self) -> str:
@@ -110,6 +114,7 @@ async def _target(inv: Invocation, sub: SubCommand) -> tuple[Incident, str]:
     reference, rest = split_reference(inv.args)
     usage = f"{inv.command} {sub.value} #42 {USAGES[sub][0].partition(' ')[2]}".rstrip()
     incident = await inv.deps.queries.locate(channel_id=inv.channel_id, reference=reference, usage=usage)
+    await inv.deps.privacy.require(incident, actor_id=inv.user_id, asked_in=inv.channel_id)
     bind(incident_id=incident.id)
     return incident, rest
 
@@ -118,7 +123,8 @@ def _outcome(duplicate: bool) -> str:
     return "duplicate" if duplicate else "ok"
 
 
-async def _declare(inv: Invocation) -> str | None:
+async def _declare(inv: Invocation, *, private: bool = False) -> str | None:
+    """``declare`` and ``private``; the form is ticked private for ``private`` or from a private channel."""
     args = inv.args
     if not args:
         templates = await inv.deps.queries.templates()
@@ -127,6 +133,7 @@ async def _declare(inv: Invocation) -> str | None:
             templates=templates,
             default_severity=inv.deps.config.default_severity,
             declarer_id=inv.user_id,
+            private=private or inv.channel_name == PRIVATE_CHANNEL_NAME,
             origin_channel_id=inv.channel_id,
             offer_public=inv.deps.statuspage_enabled,
         )
@@ -137,7 +144,7 @@ async def _declare(inv: Invocation) -> str | None:
     if _SEVERITY_WORD.match(first):
         severity, args = parse_severity(first), rest
     outcome = await inv.deps.declarer.declare(
-        DeclareRequest(actor_id=inv.user_id, request_key=inv.key, title=args, severity=severity)
+        DeclareRequest(actor_id=inv.user_id, request_key=inv.key, title=args, severity=severity, private=private)
     )
     incident = outcome.incident
     where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel (not created yet)"
@@ -148,6 +155,10 @@ async def _declare(inv: Invocation) -> str | None:
     lines += outcome.problems
     await inv.say("\n".join(lines))
     return None
+
+
+async def _private(inv: Invocation) -> str | None:
+    return await _declare(inv, private=True)
 
 
 async def _status(inv: Invocation) -> str | None:
@@ -257,7 +268,9 @@ async def _info(inv: Invocation) -> str | None:
 
 
 async def _list(inv: Invocation) -> str | None:
-    incidents = await inv.deps.queries.open_incidents()
+    incidents = await inv.deps.privacy.visible(
+        await inv.deps.queries.open_incidents(), actor_id=inv.user_id, asked_in=inv.channel_id
+    )
     await inv.respond(**list_message(incidents, now=inv.deps.clock.now()), response_type="ephemeral")
     return None
 
@@ -274,7 +287,7 @@ async def _help(inv: Invocation) -> str | None:
         message = channel_help_message(incident=incident, user_id=inv.user_id, can=can, command=inv.command)
     else:
         suggestion = suggest_sub_command(request.unknown) if request.unknown else None
-        general = [USAGES[s] for s in (SubCommand.DECLARE, SubCommand.LIST, SubCommand.HELP)]
+        general = [USAGES[s] for s in (SubCommand.DECLARE, SubCommand.PRIVATE, SubCommand.LIST, SubCommand.HELP)]
         listed = list(USAGES.values()) if request.unknown else general
         message = help_message(listed, command=inv.command, unknown=request.unknown, suggestion=suggestion)
     await inv.respond(**message)
@@ -302,6 +315,7 @@ SUB_HANDLERS: dict[SubCommand, SubHandler] = {
     SubCommand.LIST: _list,
     SubCommand.HELP: _help,
     SubCommand.STATUSPAGE: _statuspage,
+    SubCommand.PRIVATE: _private,
 }
 
 
@@ -321,6 +335,7 @@ def register(app: AsyncApp, deps: HandlerDeps) -> None:
             trigger_id=str(body.get("trigger_id", "")),
             respond=respond,
             deps=deps,
+            channel_name=str(body.get("channel_name", "")),
         )
         handler = SUB_HANDLERS[request.sub] if request.sub else _help
 

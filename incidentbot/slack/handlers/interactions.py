@@ -24,7 +24,7 @@ from incidentbot.slack.handlers import statuspage
 from incidentbot.slack.handlers.replies import replier
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.ids import ActionId, CallbackId
-from incidentbot.slack.views.declare_modal import declare_modal, parse_declare_submission
+from incidentbot.slack.views.declare_modal import declare_modal, parse_declare_submission, suggested_private
 from incidentbot.slack.views.incident_modals import (
     incident_id_from_metadata,
     parse_resolve_submission,
@@ -95,6 +95,7 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
                 default_severity=deps.config.default_severity,
                 declarer_id=user,
                 origin_channel_id=origin,
+                private=suggested_private(view.get("private_metadata") or ""),
                 prefill=template,
                 offer_public=deps.statuspage_enabled,
             )
@@ -158,6 +159,7 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
                     description=form.description,
                     commander_id=form.commander_id,
                     template=form.template,
+                    private=form.private,
                     public=form.public,
                 ),
                 on_stored=open_publish_form if form.public and deps.publisher is not None else None,

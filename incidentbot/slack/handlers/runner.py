@@ -22,6 +22,7 @@ from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.declare import IncidentDeclarer
 from incidentbot.services.lifecycle import IncidentLifecycle
+from incidentbot.services.privacy import IncidentPrivacy
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.statuspage_publish import StatuspagePublisher
 from incidentbot.services.timers import IncidentTimers
@@ -52,6 +53,7 @@ class HandlerDeps:
     lifecycle: IncidentLifecycle
     timers: IncidentTimers
     queries: IncidentQueries
+    privacy: IncidentPrivacy
     config: IncidentConfig
     gateway: SlackGateway
     client: AsyncWebClient

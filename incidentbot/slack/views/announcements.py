@@ -80,6 +80,8 @@ def escalation_announcement(incident: Incident, *, previous: Severity) -> dict[s
 
 def resolved_announcement(incident: Incident, *, duration: timedelta) -> dict[str, Any]:
     """Threaded under each declaration announcement, and sent to the people who were paged."""
+    if incident.private:
+        return _private_resolved_dm(incident, duration=duration)
     lines = [f":white_check_mark: {_named(incident)} resolved after {format_duration(duration)}"]
     if incident.resolution:
         lines.append(escape_within(incident.resolution, TEXT_BUDGET))
@@ -99,6 +101,8 @@ def event_message(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
 
 def page_dm(incident: Incident) -> dict[str, Any]:
     """A P1 page to someone on call: what, how bad, where to go."""
+    if incident.private:
+        return _private_page_dm(incident)
     lines = [
         f":rotating_light: *You are paged* for a {severity_label(incident.severity)} incident",
         _named(incident),
@@ -108,6 +112,29 @@ def page_dm(incident: Incident) -> dict[str, Any]:
     lines.append(f"Please join {channel_link(incident)} now.")
     fallback = f"You are paged: {incident.severity.value} {_plain_name(incident)}. Join {channel_link(incident)}."
     return message(fallback, [section("\n".join(lines)), _who(incident)])
+
+
+def _ask(incident: Incident) -> str:
+    return f"its commander, {mention(incident.commander_id)}," if incident.commander_id else "an incident admin"
+
+
+def _private_page_dm(incident: Incident) -> dict[str, Any]:
+    """A page for a private incident: the person may not be in its channel, so nothing about it but
+    its number and whom to ask (no title, description, service or channel)."""
+    text = (
+        f":rotating_light: *You are paged* for a private {severity_label(incident.severity)} incident, "
+        f"{incident.reference}.\nAsk {_ask(incident)} to add you to its channel."
+    )
+    fallback = f"You are paged for a private {incident.severity.value} incident, {incident.reference}."
+    return message(fallback, [section(text)])
+
+
+def _private_resolved_dm(incident: Incident, *, duration: timedelta) -> dict[str, Any]:
+    """To the people paged for a private incident: resolved, and nothing more about it."""
+    text = (
+        f":white_check_mark: The private incident {incident.reference} is resolved after {format_duration(duration)}."
+    )
+    return message(text, [section(text)])
 
 
 def commander_handoff_dm(incident: Incident, *, previous: str | None, recipient: str | None = None) -> dict[str, Any]:

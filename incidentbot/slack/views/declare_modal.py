@@ -29,9 +29,10 @@ from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.state import input_text, input_value
 from incidentbot.slack.views.text import severity_label, truncate
 
-__all__ = ["DeclareForm", "declare_modal", "parse_declare_submission", "severity_options"]
+__all__ = ["DeclareForm", "declare_modal", "parse_declare_submission", "severity_options", "suggested_private"]
 
 MAX_DESCRIPTION = MAX_TEXT_LENGTH
+PRIVATE_VALUE = "private"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class DeclareForm:
     commander_id: str | None
     template: str | None
     origin_channel_id: str | None
+    private: bool = False
     public: bool = False
 
 
@@ -115,6 +117,24 @@ def _service_block(services: Sequence[str], prefill: Template | None) -> Block |
     return _input(BlockId.SERVICE, "Service", select, optional=True)
 
 
+def _private_block(ticked: bool) -> Block:
+    private = option("Private", PRIVATE_VALUE, description="A private channel; not announced anywhere")
+    tick: dict[str, Any] = {"type": "checkboxes", "action_id": ActionId.PRIVATE.value, "options": [private]}
+    if ticked:
+        tick["initial_options"] = [private]
+    hint = "Only the people in its channel (and incident admins) will see it. Add people by hand."
+    return _input(BlockId.PRIVATE, "Visibility", tick, optional=True, hint=hint)
+
+
+def suggested_private(private_metadata: str) -> bool:
+    """Whether the form was opened ticked private, so a rebuilt form (a template picked) stays so."""
+    try:
+        metadata = json.loads(private_metadata or "{}")
+    except ValueError:
+        return False
+    return isinstance(metadata, dict) and metadata.get("private") is True
+
+
 def declare_modal(
     *,
     services: Sequence[str],
@@ -122,12 +142,16 @@ def declare_modal(
     default_severity: Severity,
     declarer_id: str,
     origin_channel_id: str | None,
+    private: bool = False,
     prefill: Template | None = None,
     offer_public: bool = False,
 ) -> dict[str, Any]:
     """The form ``/incident declare`` opens; ``prefill`` is the template just picked, if any.
 
     ``offer_public`` adds a "publish on the status page" tick box (when Statuspage is configured).
+
+    ``private`` ticks the Private box (asked for with ``/incident private``, or declared from a
+    private channel); the person may untick it.
     """
     blocks: list[Block] = []
     template = _template_block(templates, prefill)
@@ -144,6 +168,7 @@ def declare_modal(
     blocks.append(_input(BlockId.TITLE, "Title", title))
     severity = prefill.severity if prefill is not None else default_severity
     blocks.append(_input(BlockId.SEVERITY, "Severity", severity_select(severity)))
+    blocks.append(_private_block(private))
     service = _service_block(services, prefill)
     if service is not None:
         blocks.append(service)
@@ -173,7 +198,7 @@ def declare_modal(
         title="Declare an incident",
         submit="Declare",
         blocks=blocks,
-        metadata={"origin_channel_id": origin_channel_id},
+        metadata={"origin_channel_id": origin_channel_id, "private": private},
     )
 
 
@@ -245,6 +270,7 @@ def parse_declare_submission(
         commander_id=input_value(values, BlockId.COMMANDER, ActionId.COMMANDER),
         template=input_value(values, BlockId.TEMPLATE, ActionId.TEMPLATE),
         origin_channel_id=_origin(private_metadata),
+        private=_private_ticked(values),
         public=_ticked(values, BlockId.PUBLIC, ActionId.PUBLIC),
     )
 
@@ -252,3 +278,8 @@ def parse_declare_submission(
 def _ticked(values: Mapping[str, Any], block_id: BlockId, action_id: ActionId) -> bool:
     element = (values.get(block_id.value) or {}).get(action_id.value) or {}
     return any(o.get("value") == "public" for o in element.get("selected_options") or [])
+
+
+def _private_ticked(values: Mapping[str, Any]) -> bool:
+    element = (values.get(BlockId.PRIVATE.value) or {}).get(ActionId.PRIVATE.value) or {}
+    return any(o.get("value") == PRIVATE_VALUE for o in element.get("selected_options") or [])

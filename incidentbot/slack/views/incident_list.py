@@ -27,7 +27,8 @@ def _entry(incident: Incident, now: datetime) -> str:
             channel_link(incident),
         ]
     )
-    return f"{severity_label(incident.severity)} *{incident.reference} {title}*\n{details}"
+    lock = " :lock:" if incident.private else ""  # shown only to people who may see it
+    return f"{severity_label(incident.severity)} *{incident.reference} {title}*{lock}\n{details}"
 
 
 def list_message(incidents: Sequence[Incident], *, now: datetime) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from incidentbot.domain.errors import InvalidInputError, InvalidTransitionError,
 from incidentbot.domain.models import Account, Incident, Role, Severity, Status
 from incidentbot.domain.rules import (
     Action,
+    Route,
     RoutingConfig,
     archive_due,
     archive_warning_due,
@@ -15,9 +16,11 @@ from incidentbot.domain.rules import (
     check_assignable,
     check_transition,
     dm_allowed,
+    may_see,
     parse_role,
     parse_severity,
     parse_status,
+    private_refusal,
     reminder_due,
     route_for,
     validate_title,
@@ -234,3 +237,57 @@ def test_severity_and_status_errors_never_echo_live_markup(typed: str) -> None:
         with pytest.raises(InvalidInputError) as bad:
             parse(typed)
         assert "<" not in bad.value.user_text.split("`")[1] and "&lt;" in bad.value.user_text
+
+
+def test_a_private_incident_is_announced_nowhere_but_its_p1_still_pages() -> None:
+    config = RoutingConfig(notify_channels={Severity.P1: ("C1",), Severity.P2: ("C2",)}, p1_users=("U1",))
+    assert route_for(Severity.P1, config, private=True) == Route(channels=(), dm_users=("U1",))
+    assert route_for(Severity.P2, config, private=True) == Route(channels=(), dm_users=())
+
+
+ADMINS = frozenset({"U0ERIN"})
+SECRET = incident(private=True, commander_id="U0ALICE", declared_by="U0BOB", channel_id="G0INC")
+
+
+@pytest.mark.parametrize(
+    ("case", "seen", "actor", "asked_in", "member", "expected"),
+    [
+        ("a public incident, to anyone", incident(), "U0MALLORY", "C0GENERAL", False, True),
+        ("a member asking elsewhere", SECRET, "U0CAROL", "C0GENERAL", True, True),
+        ("a non-member", SECRET, "U0MALLORY", "C0GENERAL", False, False),
+        ("a command typed in its channel", SECRET, "U0CAROL", "G0INC", False, True),
+        ("an incident admin", SECRET, "U0ERIN", "C0GENERAL", False, True),
+        ("its commander, even out of the channel", SECRET, "U0ALICE", "C0GENERAL", False, True),
+        ("the declarer who left the channel", SECRET, "U0BOB", "C0GENERAL", False, False),
+        (
+            "the declarer before the channel exists",
+            incident(private=True, channel_id=None, declared_by="U0BOB"),
+            "U0BOB",
+            None,
+            False,
+            True,
+        ),
+        (
+            "anyone else before the channel exists",
+            incident(private=True, channel_id=None),
+            "U0MALLORY",
+            None,
+            False,
+            False,
+        ),
+    ],
+)
+def test_a_private_incident_shows_only_to_its_people(
+    case: str, seen: Incident, actor: str, asked_in: str | None, member: bool, expected: bool
+) -> None:
+    assert may_see(seen, actor=actor, admins=ADMINS, asked_in=asked_in, member=member) is expected, case
+
+
+def test_the_refusal_says_it_is_private_and_whom_to_ask_and_nothing_else() -> None:
+    refusal = private_refusal(incident(private=True, title="Leaked keys", service="vault", description="secret"))
+    assert refusal.user_text == (
+        "#42 is a private incident. Ask its commander, <@U0ALICE>, to add you to its channel if you need to follow it."
+    )
+    assert refusal.action == "see_private"
+    without = private_refusal(incident(private=True, commander_id=None)).user_text
+    assert "an incident admin" in without and "C0INC" not in without
