@@ -17,6 +17,7 @@ from incidentbot.demo.workspace import (
     Workspace,
     visible_text,
 )
+from incidentbot.sandbox.statuspage import StatuspageControl
 
 __all__ = ["DEMO_SETTINGS", "play"]
 
@@ -83,12 +84,58 @@ async def _declare_with_the_modal(ws: Workspace) -> dict[str, Any]:
     return channel
 
 
-async def play(ws: Workspace) -> None:
-    """Declare, update, escalate, hand off, note, resolve, timeline; print what people see."""
+async def _open_view(ws: Workspace, user: str, callback: str) -> dict[str, Any] | None:
+    for view in reversed(await ws.slack.views(user, open_only=True)):
+        if view.get("callback_id") == callback:
+            return dict(view)
+    return None
+
+
+async def _publish(ws: Workspace, *, user: str, channel: str, title: str, message: str, opened_by: str) -> None:
+    """Open the status page form, write for customers, look at the preview, press Publish."""
+    if opened_by == "command":
+        await ws.run("statuspage", user=user, channel=channel)
+    form = await ws.wait(lambda: _open_view(ws, user, "statuspage_publish"), what="the status page form")
+    message_block = next(b["block_id"] for b in form["blocks"] if str(b.get("block_id")).startswith("public_message:"))
+    start = next(b for b in form["blocks"] if b.get("block_id") == message_block)["element"]["initial_value"]
+    _say(f"  the form starts from neutral wording: “{start}”")
+    await ws.slack.submit_view(
+        user=user,
+        view_id=form["id"],
+        values={
+            "public_title": {"public_title": {"type": "plain_text_input", "value": title}},
+            message_block: {"public_message": {"type": "plain_text_input", "value": message}},
+        },
+    )
+    preview = await ws.wait(lambda: _open_view(ws, user, "statuspage_confirm"), what="the preview")
+    _say("  the preview shows exactly what customers will read; Publish sends it")
+    await ws.slack.submit_view(user=user, view_id=preview["id"])
+
+
+async def _customers_see(page: StatuspageControl, updates: int) -> list[dict[str, Any]] | None:
+    incidents = await page.incidents()
+    return incidents if incidents and len(incidents[0]["updates"]) >= updates else None
+
+
+async def play(ws: Workspace, public_page: StatuspageControl) -> None:
+    """Declare, update, publish, escalate, hand off, note, resolve, timeline; print what people see."""
     channel = await _declare_with_the_modal(ws)
     cid = channel["id"]
     await ws.message_with(INCIDENTS, "Checkout errors")
     _say(f"  channel #{channel['name']} created; members: {len(channel['members'])}")
+    await ws.message_with(cid, "Customers see nothing until someone")
+    _say("  the bot asks alice, the commander, to decide what customers are told (P2 meets the threshold)")
+
+    _say("▶ alice opens `/incident statuspage` and writes for customers")
+    await _publish(
+        ws,
+        user=ALICE,
+        channel=cid,
+        title="Checkout errors",
+        message="Some customers cannot complete checkout. We are working on a fix.",
+        opened_by="command",
+    )
+    await ws.message_with(cid, "Published on the status page by")
 
     _say("▶ bob (owner of checkout) posts an update in the incident channel")
     await ws.run("update rolling back release 2026.11.23-3", user=BOB, channel=cid)
@@ -108,9 +155,22 @@ async def play(ws: Workspace) -> None:
     await ws.run("note error rate back under 0.1% after rollback", user=CAROL, channel=cid)
     await ws.message_with(cid, "error rate back")
 
-    _say("▶ bob resolves it")
+    _say("▶ bob resolves it; the bot offers (does not perform) the public resolution")
     await ws.run("resolve rolled back; fix forward tomorrow", user=BOB, channel=cid)
     await ws.message_with(INCIDENTS, "rolled back; fix forward")
+    offer = await ws.message_with(cid, "customers still see it as")
+    button = next(e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"])
+    _say("▶ bob presses Publish the resolution")
+    await ws.slack.click(user=BOB, channel=cid, message_ts=offer["ts"], action_id=button["action_id"])
+    await _publish(
+        ws,
+        user=BOB,
+        channel=cid,
+        title="Checkout errors",
+        message="Checkout works normally again. We are sorry for the trouble.",
+        opened_by="button",
+    )
+    (public,) = await ws.wait(lambda: _customers_see(public_page, 2), what="the public resolution")
 
     _say("▶ alice asks for the timeline (shown in her timezone, America/New_York)")
     await ws.run("timeline", user=ALICE, channel=cid)
@@ -129,3 +189,8 @@ async def play(ws: Workspace) -> None:
         if dms:
             _show(f"DM to {NAMES[user]}", dms, names)
     _show("alice's timeline (only visible to her)", [timeline], names)
+    _say("  ┌ the public status page (what customers see)")
+    _say(f"  │ {public['name']}: {public['status']}")
+    for update in reversed(public["updates"]):
+        _say(f"  │   {update['status']}: {update['body']}")
+    _say("  └")

@@ -27,6 +27,9 @@ async def test_the_demo_plays_a_whole_incident_and_exits_zero() -> None:
         "#sre-leads",
         "DM to carol",
         "pinned summary",
+        "Published on the status page by @alice",
+        "the public status page (what customers see)",
+        "resolved: Checkout works normally again.",
         "timeline",
         "✓ Demo complete.",
     ):
