@@ -199,5 +199,9 @@ def authorize_publish(*, actor: str, incident: Incident, admins: Collection[str]
 
 
 def publish_prompt_due(incident: Incident, *, min_severity: Severity, published: bool) -> bool:
-    """An open incident at or above the threshold that customers know nothing of yet."""
-    return incident.status.is_open and not published and incident.severity.rank <= min_severity.rank
+    """An open incident at or above the threshold that customers know nothing of yet.
+
+    Never a private one: it can still be published through the form, but the bot does not ask."""
+    if incident.private or published or not incident.status.is_open:
+        return False
+    return incident.severity.rank <= min_severity.rank

@@ -85,6 +85,12 @@ def test_the_commander_is_asked_at_or_above_the_threshold_while_nothing_is_publi
     assert publish_prompt_due(subject, min_severity=Severity.P2, published=published) is due
 
 
+def test_a_private_incident_is_never_prompted_for() -> None:
+    assert not publish_prompt_due(
+        incident(severity=Severity.P1, private=True), min_severity=Severity.P2, published=False
+    )
+
+
 def test_components_follow_the_severity_until_resolved() -> None:
     assert default_component_status(Severity.P1, PublicStatus.INVESTIGATING) is ComponentStatus.MAJOR_OUTAGE
     assert default_component_status(Severity.P2, PublicStatus.MONITORING) is ComponentStatus.PARTIAL_OUTAGE
