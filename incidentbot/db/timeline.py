@@ -9,9 +9,10 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from incidentbot.domain.models import EventKind, TimelineEvent
+from incidentbot.domain.errors import PermissionDeniedError
+from incidentbot.domain.models import EventKind, Incident, TimelineEvent
 
-__all__ = ["add_event", "get_event", "list_events", "record_audit"]
+__all__ = ["add_event", "get_event", "list_events", "record_audit", "record_denial"]
 
 INSERT_EVENT = """
 INSERT INTO incident_events (incident_id, at, actor_id, kind, text, data)
@@ -98,4 +99,20 @@ async def record_audit(
             "new_state": Jsonb(new_state) if new_state is not None else None,
             "detail": detail,
         },
+    )
+
+
+async def record_denial(
+    conn: AsyncConnection[Any], *, at: datetime, actor_id: str, incident: Incident, refusal: PermissionDeniedError
+) -> None:
+    """Audit a refusal: who tried what on which incident, and the words they were refused with."""
+    await record_audit(
+        conn,
+        at=at,
+        actor_id=actor_id,
+        action=refusal.action,
+        outcome="denied",
+        incident_id=incident.id,
+        old_state=incident.snapshot(),
+        detail=refusal.user_text,
     )

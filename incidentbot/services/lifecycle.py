@@ -71,16 +71,7 @@ class IncidentLifecycle(UseCase):
                 authorize(action, actor=actor_id, incident=before, admins=self._config.admins)
             except PermissionDeniedError as exc:
                 denied = exc
-                await timeline.record_audit(
-                    conn,
-                    at=now,
-                    actor_id=actor_id,
-                    action=action.name.lower(),
-                    outcome="denied",
-                    incident_id=incident_id,
-                    old_state=before.snapshot(),
-                    detail=exc.user_text,
-                )
+                await timeline.record_denial(conn, at=now, actor_id=actor_id, incident=before, refusal=exc)
             if denied is None:
                 if request_key is not None and not await deliveries.claim_request(
                     conn, key=request_key, incident_id=incident_id, now=now
@@ -138,15 +129,8 @@ class IncidentLifecycle(UseCase):
             try:
                 authorize(action, actor=actor_id, incident=incident, admins=self._config.admins)
             except PermissionDeniedError as exc:
-                await timeline.record_audit(
-                    conn,
-                    at=self._clock.now(),
-                    actor_id=actor_id,
-                    action=action.name.lower(),
-                    outcome="denied",
-                    incident_id=incident_id,
-                    old_state=incident.snapshot(),
-                    detail=exc.user_text,
+                await timeline.record_denial(
+                    conn, at=self._clock.now(), actor_id=actor_id, incident=incident, refusal=exc
                 )
                 raise
         return incident

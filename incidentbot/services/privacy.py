@@ -35,14 +35,8 @@ class IncidentPrivacy(UseCase):
             return
         refusal = private_refusal(incident)
         async with self._pool.connection() as conn:
-            await timeline.record_audit(
-                conn,
-                at=self._clock.now(),
-                actor_id=actor_id,
-                action=refusal.action,
-                outcome="denied",
-                incident_id=incident.id,
-                detail=refusal.user_text,
+            await timeline.record_denial(
+                conn, at=self._clock.now(), actor_id=actor_id, incident=incident, refusal=refusal
             )
         raise refusal
 

@@ -170,17 +170,7 @@ class StatuspagePublisher:
         )
 
     async def _audit_denial(self, conn: Any, actor_id: str, incident: Incident, exc: PermissionDeniedError) -> None:
-        self._metrics.permission_denials.labels(AUDIT_ACTION).inc()
-        await timeline.record_audit(
-            conn,
-            at=self._clock.now(),
-            actor_id=actor_id,
-            action=AUDIT_ACTION,
-            outcome="denied",
-            incident_id=incident.id,
-            old_state=incident.snapshot(),
-            detail=exc.user_text,
-        )
+        await timeline.record_denial(conn, at=self._clock.now(), actor_id=actor_id, incident=incident, refusal=exc)
 
     # -- the job ---------------------------------------------------------------------------------------
     async def run(self, job: Job) -> None:

@@ -153,16 +153,7 @@ class IncidentTimers(UseCase):
                 authorize(action, actor=actor_id, incident=before, admins=self._config.admins)
             except PermissionDeniedError as exc:
                 denied = exc
-                await timeline.record_audit(
-                    conn,
-                    at=now,
-                    actor_id=actor_id,
-                    action=action.name.lower(),
-                    outcome="denied",
-                    incident_id=incident_id,
-                    old_state=before.snapshot(),
-                    detail=exc.user_text,
-                )
+                await timeline.record_denial(conn, at=now, actor_id=actor_id, incident=before, refusal=exc)
             else:
                 after = await incidents.update(conn, incident_id=incident_id, now=now, snoozed_until=now + SNOOZE)
                 await timeline.record_audit(
