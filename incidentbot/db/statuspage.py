@@ -29,7 +29,6 @@ __all__ = [
     "mapped_components",
     "public_incident",
     "public_state",
-    "save_public_incident",
     "save_public_state",
     "unmap",
 ]
@@ -44,11 +43,6 @@ DELETE_COMPONENT = "DELETE FROM statuspage_components WHERE service = %(service)
 SELECT_COMPONENTS = "SELECT service, component_id FROM statuspage_components ORDER BY service"
 SELECT_COMPONENT = "SELECT component_id FROM statuspage_components WHERE service = %(service)s"
 SELECT_PUBLIC = "SELECT public_id, shortlink FROM statuspage_incidents WHERE incident_id = %(incident_id)s"
-INSERT_PUBLIC = """
-INSERT INTO statuspage_incidents (incident_id, public_id, shortlink, created_at)
-VALUES (%(incident_id)s, %(public_id)s, %(shortlink)s, %(now)s)
-ON CONFLICT (incident_id) DO NOTHING
-"""
 
 
 async def map_component(
@@ -86,14 +80,6 @@ async def public_incident(conn: AsyncConnection[Any], *, incident_id: int) -> tu
     cur = await conn.execute(SELECT_PUBLIC, {"incident_id": incident_id})
     row = await cur.fetchone()
     return (str(row[0]), row[1]) if row else None
-
-
-async def save_public_incident(
-    conn: AsyncConnection[Any], *, incident_id: int, public_id: str, shortlink: str | None, now: datetime
-) -> None:
-    await conn.execute(
-        INSERT_PUBLIC, {"incident_id": incident_id, "public_id": public_id, "shortlink": shortlink, "now": now}
-    )
 
 
 SELECT_STATE = """

@@ -164,6 +164,14 @@ class StatuspagePublisher:
         async with self._pool.connection() as conn:
             return await statuspage.get_publication(conn, publication_id=publication.id) or publication
 
+    def may_publish(self, incident: Incident, actor_id: str) -> bool:
+        """For help: whether this person would be let through (no audit; nothing is attempted)."""
+        try:
+            self._authorize(actor_id, incident)
+        except PermissionDeniedError:
+            return False
+        return True
+
     def _authorize(self, actor_id: str, incident: Incident) -> None:
         authorize_publish(
             actor=actor_id, incident=incident, admins=self.config.admins, publishers=self.config.publishers

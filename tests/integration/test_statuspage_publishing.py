@@ -247,6 +247,10 @@ async def test_only_the_commander_comms_publishers_and_admins_may_publish_and_re
 
     assert await eventually(two_denials) == [(BOB,), (BOB,)]
     assert await _open_view(slack, BOB, "statuspage_publish") is None
+    await ws.run("help", user=BOB, channel=cid)
+    assert "tell customers" not in visible_text(await ws.reply_to(BOB, "show the timeline"))  # not offered
+    await ws.run("help", user=ALICE, channel=cid)
+    await ws.reply_to(ALICE, "tell customers")
 
     # A named publisher (STATUSPAGE_PUBLISHERS) and the comms lead may.
     await ws.run("statuspage #1", user=DAVE, channel=GENERAL)

@@ -64,6 +64,12 @@ def test_the_summary_shows_the_state_and_buttons_carrying_the_incident_id() -> N
     ]
 
 
+def test_a_private_incident_says_so_in_its_summary() -> None:
+    assert "Private" not in str(summary_message(make_incident(), now=NOW))
+    message = assert_valid_message(summary_message(make_incident(private=True), now=NOW))
+    assert ":lock: Private" in str(message["blocks"])
+
+
 def test_a_resolved_summary_has_no_buttons_and_says_how_long_it_took() -> None:
     message = assert_valid_message(summary_message(make_resolved(), now=NOW))
     assert buttons(message) == []

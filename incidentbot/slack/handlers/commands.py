@@ -282,7 +282,7 @@ async def _help(inv: Invocation) -> str | None:
         allowed = set(inv.deps.lifecycle.allowed(incident, inv.user_id))
         can = [USAGES[sub] for sub, action in ACTIONS.items() if action in allowed]
         can += [USAGES[s] for s in (SubCommand.TIMELINE, SubCommand.INFO, SubCommand.LIST, SubCommand.HELP)]
-        if inv.deps.publisher is not None:
+        if inv.deps.publisher is not None and inv.deps.publisher.may_publish(incident, inv.user_id):
             can.append(USAGES[SubCommand.STATUSPAGE])
         message = channel_help_message(incident=incident, user_id=inv.user_id, can=can, command=inv.command)
     else:

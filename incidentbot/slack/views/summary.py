@@ -71,6 +71,8 @@ def incident_fields(incident: Incident, *, now: datetime) -> list[tuple[str, str
         ("Service", service),
         ("Declared by", f"{mention(incident.declared_by)}, {slack_date(incident.declared_at)}"),
     ]
+    if incident.private:
+        fields.append(("Visibility", ":lock: Private: its channel's members and admins only"))
     if not incident.status.is_open and incident.resolved_at is not None:
         fields.append(("Resolved", slack_date(incident.resolved_at)))  # how long: in the resolution section
     else:
