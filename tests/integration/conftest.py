@@ -112,6 +112,12 @@ def rows(database_url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
         return list(conn.execute(query, params).fetchall())
 
 
+def age(database_url: str, sql: str) -> None:
+    """Move an incident's clock back: the sweep sees it as older than it is."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
 async def declare(ws: Workspace, text: str, *, user: str = ALICE, number: int = 1) -> dict[str, Any]:
     await ws.run(f"declare {text}", user=user)
     channel = await ws.incident_channel(number)

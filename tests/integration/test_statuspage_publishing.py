@@ -16,7 +16,7 @@ from incidentbot.demo.child import DaemonChild, free_port
 from incidentbot.demo.workspace import ALICE, BOB, CAROL, DAVE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from incidentbot.sandbox.statuspage import StatuspageControl, StatuspageServer
-from tests.integration.conftest import ROUTING, DaemonFactory, declare, eventually, rows
+from tests.integration.conftest import ROUTING, DaemonFactory, age, declare, eventually, rows
 
 PASSWORD_TITLE = "All customer passwords leaked - reset at evil.example"
 
@@ -444,3 +444,36 @@ async def test_without_statuspage_there_is_no_statuspage_series(daemon: DaemonCh
     metrics = await daemon.metrics()
     assert "# TYPE incidentbot_statuspage_up gauge" in metrics
     assert not any(line.startswith("incidentbot_statuspage_up ") for line in metrics.splitlines())
+
+
+async def test_reminders_ask_to_publish_while_nothing_is_public(
+    start_daemon: DaemonFactory,
+    sandbox: SandboxServer,
+    statuspage: StatuspageServer,
+    ws: Workspace,
+    slack: SandboxClient,
+    database_url: str,
+) -> None:
+    timers = {"REMINDER_SWEEP_SECONDS": "0.5", "REMINDER_MINUTES_P2": "1"}
+    daemon = await start_daemon(
+        sandbox=sandbox, database_url=database_url, extra={**_statuspage_env(statuspage), **timers}
+    )
+    await daemon.wait_ready()
+    channel = await declare(ws, "P2 Quiet and unpublished", user=ALICE)
+    cid = channel["id"]
+
+    async def reminders(count: int) -> list[dict[str, Any]]:
+        found = [m for m in await ws.messages(cid) if "has had no update" in visible_text(m)]
+        return found if len(found) >= count else []
+
+    age(database_url, "UPDATE incidents SET last_update_at = now() - interval '2 minutes'")
+    (first,) = await eventually(lambda: reminders(1))
+    assert "Customers have not been told anything" in visible_text(first)
+    assert "statuspage_open" in str(first["blocks"])
+
+    await _publish(ws, slack, channel=cid, title="Slow pages", message="Some pages load slowly.")
+    await ws.message_with(cid, "Published on the status page by")
+    age(database_url, "UPDATE incidents SET last_update_at = now() - interval '5 minutes', reminded_at = NULL")
+    second = (await eventually(lambda: reminders(2)))[-1]
+    assert "Customers have not been told" not in visible_text(second)
+    assert "statuspage_open" not in str(second["blocks"])

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
-import psycopg
 import pytest
 
 from incidentbot.demo.child import DaemonChild
 from incidentbot.demo.workspace import ALICE, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
-from tests.integration.conftest import ROUTING, DaemonFactory, declare, rows
+from tests.integration.conftest import ROUTING, DaemonFactory, age, declare, rows
 
 FAST_TIMERS = {
     "ARCHIVE_SWEEP_MINUTES": "0.02",  # every 1.2 s
@@ -28,12 +27,6 @@ async def timed_bot(start_daemon: DaemonFactory, sandbox: SandboxServer, databas
     daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra={**ROUTING, **FAST_TIMERS})
     await daemon.wait_ready()
     return daemon
-
-
-def age(database_url: str, sql: str) -> None:
-    """Move an incident's clock back: the sweep sees it as older than it is."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 async def _archived(ws: Workspace, channel_id: str) -> bool:
