@@ -126,6 +126,7 @@ def build_graph(
     graph_handlers: dict[str, JobHandler] = {}
     optional_checks: dict[str, Check] = {}
     periodic = [Periodic(30.0, queue.refresh_gauges, "jobs-gauge", at_start=True)]
+    notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
     publisher = None
     if settings.statuspage_enabled and settings.statuspage_api_key is not None:
         statuspage = StatuspageClient(
@@ -141,6 +142,7 @@ def build_graph(
             queue=queue,
             clock=clock,
             metrics=metrics,
+            notifier=notifier,
             config=publishing_config(settings),
         )
         graph_handlers[PUBLISH_KIND] = publisher.run
@@ -155,7 +157,6 @@ def build_graph(
         )
     else:
         logger.info("Statuspage is off (set STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID to turn it on)")
-    notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
     ctx = ServiceContext(
         pool=pool,
         chat=gateway,

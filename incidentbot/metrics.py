@@ -148,7 +148,7 @@ class Metrics:
         )
         self.notifications = Counter(
             "incidentbot_notifications",
-            "Announcements and DMs, by kind (announcement, dm) and status (sent, failed, throttled).",
+            "Announcements, DMs and one-off notices, by kind (announcement, dm, channel_ready…) and status.",
             ["kind", "status"],
             registry=r,
         )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidInputError", "InvalidTransitionError", "NotFoundError", "PermissionDeniedError", "UserFacingError"]
+__all__ = [
+    "AfterCommitError",
+    "InvalidInputError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "UserFacingError",
+]
 
 
 class UserFacingError(Exception):
@@ -31,3 +38,12 @@ class PermissionDeniedError(UserFacingError):
     def __init__(self, user_text: str, *, action: str) -> None:
         self.action = action
         super().__init__(user_text)
+
+
+class AfterCommitError(Exception):
+    """Something failed after the change was committed: the answer must say it was saved, not that
+    nothing changed. ``reference`` names the incident (``#42``); the cause is chained."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"{reference}: failed after the change was committed")

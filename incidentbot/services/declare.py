@@ -18,6 +18,7 @@ from incidentbot.domain.errors import InvalidInputError
 from incidentbot.domain.models import EventKind, Incident, Job, Severity
 from incidentbot.domain.rules import channel_name, check_assignable, route_for, validate_title
 from incidentbot.domain.text import echo, escape_mrkdwn, normalize, one_line
+from incidentbot.services.committed import after_commit
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
@@ -25,6 +26,7 @@ from incidentbot.services.ports import ChatError
 __all__ = ["OPEN_CHANNEL_KIND", "DeclareOutcome", "DeclareRequest", "IncidentDeclarer"]
 
 OPEN_CHANNEL_KIND = "slack.open_channel"
+CHANNEL_READY = "channel_ready"  # the DM that tells a declarer where their delayed channel is
 
 logger = logging.getLogger(__name__)
 
@@ -92,27 +94,50 @@ class IncidentDeclarer(UseCase):
         if stored.duplicate or job is None:
             self._metrics.duplicates_suppressed.labels("declare").inc()
             return stored
-        if on_stored is not None:
-            await on_stored(stored.incident)
         self._metrics.incidents_declared.labels(stored.incident.severity.value).inc()
         problems: list[str] = []
+        failures: list[Exception] = []
 
         async def open_now(claimed: Job) -> None:
-            problems.extend(await self._open_channel(claimed))
+            try:
+                problems.extend(await self._open_channel(claimed))
+            except Exception as exc:
+                failures.append(exc)
+                raise
 
-        ran = await self._queue.run_now(job, open_now)
-        await refresh_open_incidents(self._pool, self._metrics)
-        async with self._pool.connection() as conn:
-            incident = await incidents.get(conn, incident_id=stored.incident.id) or stored.incident
+        async with after_commit(stored.incident):
+            if on_stored is not None:
+                await on_stored(stored.incident)
+            ran = await self._queue.run_now(job, open_now)
+            await refresh_open_incidents(self._pool, self._metrics)
+            async with self._pool.connection() as conn:
+                incident = await incidents.get(conn, incident_id=stored.incident.id) or stored.incident
         if not ran:
-            problems.append("Slack is not answering right now; I will open the channel as soon as it does.")
+            problems.append(_delay_notice(failures))
         return DeclareOutcome(incident, problems=problems)
 
     async def open_channel_job(self, job: Job) -> None:
-        """The queue's retry of a declaration whose channel could not be opened at once."""
+        """The queue's run of a declaration whose channel was not opened in the request.
+
+        The declarer was told it would come; when this run creates the channel, they are told where."""
+        async with self._pool.connection() as conn:
+            before = await incidents.get(conn, incident_id=int(job.payload["incident_id"]))
         problems = await self._open_channel(job)
         if problems:
             logger.info("opened the channel of incident %s late: %s", job.incident_id, " ".join(problems))
+        if before is not None and before.channel_id is None:
+            await self._tell_declarer_where(before.id)
+
+    async def _tell_declarer_where(self, incident_id: int) -> None:
+        async with self._pool.connection() as conn:
+            incident = await incidents.get(conn, incident_id=incident_id)
+        if incident is None or incident.channel_id is None:
+            return
+
+        async def send() -> str:
+            return await self._chat.tell_channel_ready(incident.declared_by, incident)
+
+        await self._notifier.notify_once(incident, CHANNEL_READY, incident.declared_by, send)
 
     async def _store(self, request: DeclareRequest) -> tuple[DeclareOutcome, Job | None]:
         now = self._clock.now()
@@ -271,3 +296,12 @@ class IncidentDeclarer(UseCase):
                 return await self._chat.page(user, incident)
 
             await self._notifier.dm(incident, user, page)
+
+
+def _delay_notice(failures: list[Exception]) -> str:
+    """What the declarer hears when the channel could not be opened in the request: the true reason."""
+    if failures and isinstance(failures[0], ChatError):
+        return "Slack is not answering right now; I will open the channel as soon as it does and tell you where it is."
+    if failures:
+        return "I could not finish opening the channel yet; I will keep trying and tell you where it is."
+    return "Its channel is being opened; I will tell you where it is."

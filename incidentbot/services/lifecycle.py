@@ -18,6 +18,7 @@ from incidentbot.domain.errors import InvalidInputError, NotFoundError, Permissi
 from incidentbot.domain.models import EventKind, Incident, Job, Role, Severity, Status, TimelineEvent
 from incidentbot.domain.rules import Action, authorize, check_assignable, check_transition, route_for, validate_text
 from incidentbot.domain.text import user_reference
+from incidentbot.services.committed import after_commit
 from incidentbot.services.context import UseCase
 from incidentbot.services.gauges import refresh_open_incidents
 from incidentbot.services.ports import ChatError
@@ -116,8 +117,9 @@ class IncidentLifecycle(UseCase):
                 )
         if denied is not None:
             raise denied
-        await self._queue.run_now(job, self.after_change_job)  # at once; the queue retries if Slack fails
-        await refresh_open_incidents(self._pool, self._metrics)
+        async with after_commit(after):
+            await self._queue.run_now(job, self.after_change_job)  # at once; the queue retries if Slack fails
+            await refresh_open_incidents(self._pool, self._metrics)
         return ChangeOutcome(before, after, event, job=job)
 
     async def require(self, *, incident_id: int, actor_id: str, action: Action) -> Incident:

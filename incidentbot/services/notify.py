@@ -81,3 +81,23 @@ class Notifier:
                 raise
             return
         await self._record(incident, "dm", user_id, NotificationStatus.SENT, ts, None)
+
+    async def notify_once(
+        self, incident: Incident, kind: str, target: str, send: Callable[[], Awaitable[str]]
+    ) -> str | None:
+        """Post a notice unless one of this ``kind`` already went to ``target`` (a job run again).
+
+        Recorded after it is posted: a crash in between may repeat it once (at least once, keyed)."""
+        async with self._pool.connection() as conn:
+            if await deliveries.notification_sent(conn, incident_id=incident.id, kind=kind, target=target):
+                return None
+        try:
+            ts = await send()
+        except ChatError as exc:
+            logger.warning("%s about %s to %s failed: %s", kind, incident.reference, target, exc.code)
+            await self._record(incident, kind, target, NotificationStatus.FAILED, None, exc.code)
+            if exc.retryable:
+                raise
+            return None
+        await self._record(incident, kind, target, NotificationStatus.SENT, ts, None)
+        return ts

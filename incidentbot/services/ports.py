@@ -76,6 +76,10 @@ class ChatPort(Protocol):
         """Post one timeline event (update, status, note…) in a channel, optionally in a thread."""
         ...
 
+    async def tell_channel_ready(self, user_id: str, incident: Incident) -> str:
+        """DM the declarer where the channel is, when it could not be opened while they waited."""
+        ...
+
     async def page(self, user_id: str, incident: Incident) -> str:
         """DM an on-call person about a P1."""
         ...

@@ -20,7 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from incidentbot.clock import Clock
 from incidentbot.db import deliveries, incidents, statuspage, timeline
 from incidentbot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from incidentbot.domain.models import EventKind, Incident, Job, NotificationStatus, Severity
+from incidentbot.domain.models import EventKind, Incident, Job, Severity
 from incidentbot.domain.publication import (
     DEFAULT_MESSAGES,
     DEFAULT_TITLE,
@@ -36,6 +36,8 @@ from incidentbot.domain.publication import (
     validate_draft,
 )
 from incidentbot.metrics import Metrics
+from incidentbot.services.committed import after_commit
+from incidentbot.services.notify import Notifier
 from incidentbot.services.ports import ChatError, ChatPort, StatusPageError, StatusPagePort
 from incidentbot.services.queue import JobQueue
 
@@ -78,8 +80,10 @@ class StatuspagePublisher:
         queue: JobQueue,
         clock: Clock,
         metrics: Metrics,
+        notifier: Notifier,
         config: PublishingConfig,
     ) -> None:
+        self._notifier = notifier
         self._pool = pool
         self._statuspage = statuspage
         self._chat = chat
@@ -160,9 +164,10 @@ class StatuspagePublisher:
                 )
         if denied is not None:
             raise denied
-        await self._queue.run_now(job, self.run)  # at once; the queue retries through an outage
-        async with self._pool.connection() as conn:
-            return await statuspage.get_publication(conn, publication_id=publication.id) or publication
+        async with after_commit(incident):
+            await self._queue.run_now(job, self.run)  # at once; the queue retries through an outage
+            async with self._pool.connection() as conn:
+                return await statuspage.get_publication(conn, publication_id=publication.id) or publication
 
     def may_publish(self, incident: Incident, actor_id: str) -> bool:
         """For help: whether this person would be let through (no audit; nothing is attempted)."""
@@ -275,27 +280,25 @@ class StatuspagePublisher:
 
     async def _tell_outcome(self, publication: Publication) -> None:
         """The channel line for a publication, or the refusal for its author: each once."""
-        kind = "statuspage_published" if publication.outcome == "published" else "statuspage_refused"
-        target = f"publication:{publication.id}"
-        incident_id = publication.draft.incident_id
         async with self._pool.connection() as conn:
-            if await deliveries.notification_sent(conn, incident_id=incident_id, kind=kind, target=target):
-                return
-            incident = await incidents.get(conn, incident_id=incident_id)
+            incident = await incidents.get(conn, incident_id=publication.draft.incident_id)
         if incident is None or incident.channel_id is None:
             # Published right after the declaration, before its channel exists: try again shortly.
             raise ChatError("channel_not_ready", "statuspage notice")
-        try:
-            if publication.outcome == "published":
-                ts = await self._chat.announce_publication(incident.channel_id, incident, publication)
-            else:
-                ts = await self._chat.tell_refusal(incident.channel_id, incident, publication)
-        except ChatError as exc:
-            if exc.retryable:
-                raise
-            logger.warning("could not tell the channel about publication %s: %s", publication.id, exc.code)
-            return
-        await self._record_notice(incident_id, kind, target, ts)
+        channel = incident.channel_id
+        if publication.outcome == "published":
+            kind = "statuspage_published"
+
+            async def send() -> str:
+                return await self._chat.announce_publication(channel, incident, publication)
+
+        else:
+            kind = "statuspage_refused"
+
+            async def send() -> str:
+                return await self._chat.tell_refusal(channel, incident, publication)
+
+        await self._notifier.notify_once(incident, kind, f"publication:{publication.id}", send)
 
     async def _notice_delay(self, publication: Publication, exc: StatusPageError) -> None:
         """The first failure of a publication, said in the channel; the queue keeps retrying."""
@@ -311,19 +314,6 @@ class StatuspagePublisher:
             await self._chat.post_notice(incident.channel_id, text)
         except ChatError as err:
             logger.warning("could not post the Statuspage delay notice: %s", err.code)
-
-    async def _record_notice(self, incident_id: int, kind: str, target: str, ts: str | None) -> None:
-        async with self._pool.connection() as conn:
-            await deliveries.record_notification(
-                conn,
-                incident_id=incident_id,
-                at=self._clock.now(),
-                kind=kind,
-                target=target,
-                status=NotificationStatus.SENT,
-                ts=ts,
-                error=None,
-            )
 
     # -- prompts: asking a person to decide ------------------------------------------------------------
     async def is_published(self, incident_id: int) -> bool:
@@ -341,43 +331,26 @@ class StatuspagePublisher:
         channel = incident.channel_id
         if channel is None or not await self.prompt_wanted(incident):
             return
-        async with self._pool.connection() as conn:
-            if await deliveries.notification_sent(
-                conn, incident_id=incident.id, kind="statuspage_prompt", target=channel
-            ):
-                return
-        ts = await self._quietly_post(
-            self._chat.prompt_publication(channel, incident, min_severity=self.config.min_severity)
-        )
-        if ts is not None:
-            await self._record_notice(incident.id, "statuspage_prompt", channel, ts)
+
+        async def send() -> str:
+            return await self._chat.prompt_publication(channel, incident, min_severity=self.config.min_severity)
+
+        await self._notifier.notify_once(incident, "statuspage_prompt", channel, send)
 
     async def offer_resolution(self, incident: Incident, *, event_id: int) -> None:
         """Resolved in Slack while customers still see it open: offer (never perform) the public resolution."""
         channel = incident.channel_id
         if channel is None or incident.status.is_open:
             return
-        target = f"event:{event_id}"
         async with self._pool.connection() as conn:
             current = await statuspage.public_state(conn, incident_id=incident.id)
-            if current is None or current.status is PublicStatus.RESOLVED:
-                return
-            if await deliveries.notification_sent(
-                conn, incident_id=incident.id, kind="statuspage_offer", target=target
-            ):
-                return
-        ts = await self._quietly_post(self._chat.offer_public_resolution(channel, incident, public=current))
-        if ts is not None:
-            await self._record_notice(incident.id, "statuspage_offer", target, ts)
+        if current is None or current.status is PublicStatus.RESOLVED:
+            return
 
-    async def _quietly_post(self, call: Any) -> str | None:
-        try:
-            return str(await call)
-        except ChatError as exc:
-            if exc.retryable:
-                raise
-            logger.warning("could not post the status page prompt: %s", exc.code)
-            return None
+        async def send() -> str:
+            return await self._chat.offer_public_resolution(channel, incident, public=current)
+
+        await self._notifier.notify_once(incident, "statuspage_offer", f"event:{event_id}", send)
 
 
 def _default_components(

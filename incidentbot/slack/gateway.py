@@ -20,6 +20,7 @@ from incidentbot.domain.models import Account, Incident, Severity, TimelineEvent
 from incidentbot.domain.publication import Publication, PublicState
 from incidentbot.services.ports import RETRYABLE_CHAT_ERRORS, ChatError
 from incidentbot.slack.views.announcements import (
+    channel_ready_dm,
     commander_handoff_dm,
     declared_announcement,
     escalation_announcement,
@@ -213,6 +214,9 @@ class SlackGateway:
         self, channel_id: str, incident: Incident, event: TimelineEvent, *, thread_ts: str | None = None
     ) -> str:
         return await self._post(channel_id, event_message(incident, event), thread_ts=thread_ts)
+
+    async def tell_channel_ready(self, user_id: str, incident: Incident) -> str:
+        return await self._post(user_id, channel_ready_dm(incident))
 
     async def page(self, user_id: str, incident: Incident) -> str:
         return await self._post(user_id, page_dm(incident))

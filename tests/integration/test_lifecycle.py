@@ -346,3 +346,14 @@ async def test_a_double_typed_declaration_makes_one_incident(
 
 async def _rows_are(database_url: str, query: str, expected: list[tuple[Any, ...]]) -> bool:
     return rows(database_url, query) == expected
+
+
+async def test_a_change_typed_outside_the_channel_is_answered_where_it_was_typed(
+    bot: DaemonChild, ws: Workspace, database_url: str
+) -> None:
+    await declare(ws, "P3 Remote control", user=ALICE)
+    await ws.run("severity #1 P2", user=ALICE, channel=GENERAL)
+    answer = visible_text(await ws.reply_to(ALICE, "Done on #1"))
+    assert "changed the severity" in answer and "P2" in answer
+    await ws.run("update #1 still looking", user=CAROL, channel=GENERAL)
+    assert "still looking" in visible_text(await ws.reply_to(CAROL, "Done on #1"))

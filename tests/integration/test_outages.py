@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import Any
 
 from incidentbot.demo.workspace import ALICE, GENERAL, INCIDENTS, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
@@ -21,11 +22,19 @@ async def test_a_slack_outage_delays_the_channel_but_does_not_lose_it(
     await slack.fault("conversations.create", status=500, times=4)  # beyond slack_sdk's own 2 retries
     await ws.run("declare P2 During a Slack outage", user=ALICE, channel=GENERAL)
     reply = await ws.reply_to(ALICE, "#1")
-    assert "as soon as it does" in visible_text(reply)
+    assert "Slack is not answering right now" in visible_text(reply) and "tell you where it is" in visible_text(reply)
     channel = await ws.incident_channel(1, timeout=20)
     await ws.message_with(INCIDENTS, "During a Slack outage", timeout=20)
     assert ALICE in (await ws.channel(channel["id"]))["members"]
+    # Told where it is once it exists: a DM to the declarer, once.
+    ready = await ws.wait(lambda: _dms_with(ws, ALICE, "is ready"), timeout=20, what="where the channel is")
+    assert f"<#{channel['id']}>" in visible_text(ready[0])
     assert rows(database_url, "SELECT status FROM jobs WHERE kind = 'slack.open_channel'") == [("done",)]
+    assert len(await _dms_with(ws, ALICE, "is ready")) == 1
+
+
+async def _dms_with(ws: Workspace, user: str, text: str) -> list[dict[str, Any]]:
+    return [m for m in await ws.dms(user) if text in visible_text(m)]
 
 
 async def test_a_burst_of_rate_limits_delays_announcements_but_delivers_all(

@@ -18,12 +18,14 @@ from incidentbot.domain.rules import Action, parse_role, parse_severity, parse_s
 from incidentbot.domain.text import echo, escape_within, normalize
 from incidentbot.logs import bind
 from incidentbot.services.declare import DeclareRequest
+from incidentbot.services.lifecycle import ChangeOutcome
 from incidentbot.services.queries import split_reference
 from incidentbot.slack.commands import CommandRequest, parse_command, split_word, suggest_sub_command
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.handlers.statuspage import open_publish_form
 from incidentbot.slack.ids import SlashCommand, SubCommand
 from incidentbot.slack.views.declare_modal import declare_modal
+from incidentbot.slack.views.events import event_sentence
 from incidentbot.slack.views.help import channel_help_message, help_message
 from incidentbot.slack.views.incident_list import list_message
 from incidentbot.slack.views.info import PublicStatus, info_message
@@ -119,6 +121,13 @@ async def _target(inv: Invocation, sub: SubCommand) -> tuple[Incident, str]:
     return incident, rest
 
 
+async def _answer_elsewhere(inv: Invocation, incident: Incident, outcome: ChangeOutcome) -> str:
+    """Typed outside the incident's channel (``#42``): the post there is out of sight, so say what happened."""
+    if not outcome.duplicate and outcome.event is not None and inv.channel_id != incident.channel_id:
+        await inv.say(f"Done on {incident.reference}: {event_sentence(outcome.event, text_budget=300)}")
+    return _outcome(outcome.duplicate)
+
+
 def _outcome(duplicate: bool) -> str:
     return "duplicate" if duplicate else "ok"
 
@@ -173,7 +182,7 @@ async def _status(inv: Invocation) -> str | None:
         status=parse_status(word),
         message=message,
     )
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _update(inv: Invocation) -> str | None:
@@ -181,7 +190,7 @@ async def _update(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.post_update(
         incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key, text=rest
     )
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _severity(inv: Invocation) -> str | None:
@@ -192,7 +201,7 @@ async def _severity(inv: Invocation) -> str | None:
         request_key=inv.key,
         severity=parse_severity(split_word(rest)[0]),
     )
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _commander(inv: Invocation) -> str | None:
@@ -219,7 +228,7 @@ async def _role(inv: Invocation) -> str | None:
         role=role,
         user_id=parse_mention(split_word(who)[0]),
     )
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _note(inv: Invocation) -> str | None:
@@ -237,13 +246,13 @@ async def _resolve(inv: Invocation) -> str | None:
     outcome = await inv.deps.lifecycle.resolve(
         incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key, summary=rest
     )
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _reopen(inv: Invocation) -> str | None:
     incident, _ = await _target(inv, SubCommand.REOPEN)
     outcome = await inv.deps.lifecycle.reopen(incident_id=incident.id, actor_id=inv.user_id, request_key=inv.key)
-    return _outcome(outcome.duplicate)
+    return await _answer_elsewhere(inv, incident, outcome)
 
 
 async def _timeline(inv: Invocation) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from incidentbot.clock import Clock
-from incidentbot.domain.errors import PermissionDeniedError, UserFacingError
+from incidentbot.domain.errors import AfterCommitError, PermissionDeniedError, UserFacingError
 from incidentbot.metrics import Metrics
 from incidentbot.services.config import IncidentConfig
 from incidentbot.services.declare import IncidentDeclarer
@@ -37,6 +37,11 @@ Reply = Callable[[dict[str, Any]], Awaitable[Any]]
 
 WORK_SLOTS = 16
 
+# Only when the change was committed: the person must not be told that nothing happened.
+SAVED_BUT = (
+    "Your change to {incident} was saved, but something went wrong on my side while telling Slack about it. "
+    "I keep retrying in the background; if it does not show up, give your admin this reference: `{ref}`."
+)
 APOLOGY = (
     "Sorry, something went wrong on my side and I could not finish that. Nothing was changed. "
     "Please try again; if it keeps failing, give your admin this reference: `{ref}`."
@@ -86,6 +91,12 @@ async def _run(kind: str, work: Work, reply: Reply, metrics: Metrics) -> None:
     except UserFacingError as exc:
         outcome = "refused"
         await _safe_reply(reply, {"response_type": "ephemeral", "text": exc.user_text})
+    except AfterCommitError as exc:
+        outcome = "error_after_commit"
+        ref = uuid.uuid4().hex[:8]
+        logger.exception("%s failed after its change was saved (reference %s)", kind, ref)
+        text = SAVED_BUT.format(incident=exc.reference, ref=ref)
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": text})
     except Exception:
         outcome = "error"
         ref = uuid.uuid4().hex[:8]

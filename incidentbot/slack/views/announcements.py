@@ -20,6 +20,7 @@ from incidentbot.slack.views.text import (
 
 __all__ = [
     "channel_link",
+    "channel_ready_dm",
     "commander_handoff_dm",
     "declared_announcement",
     "escalation_announcement",
@@ -155,3 +156,9 @@ def commander_handoff_dm(incident: Incident, *, previous: str | None, recipient:
         )
         fallback = f"You are now the commander of {_plain_name(incident)}."
     return message(fallback, [section(text), _who(incident)])
+
+
+def channel_ready_dm(incident: Incident) -> dict[str, Any]:
+    """To the declarer, when the channel came later than their answer: where it is now."""
+    text = f":white_check_mark: The channel of {_named(incident)} is ready: {channel_link(incident)}."
+    return message(f"The channel of {_plain_name(incident)} is ready: {channel_link(incident)}.", [section(text)])
