@@ -43,7 +43,8 @@ async def main(count: int, rate: float) -> None:
         sandbox=server,
         database_url=database_url,
         port=free_port(),
-        extra={"INCIDENTBOT_DATA_DIR": str(workdir / "data"), "LOG_LEVEL": "warning"},
+        # One load generator plays one person; the per-person limit is not what is measured here.
+        extra={"INCIDENTBOT_DATA_DIR": str(workdir / "data"), "LOG_LEVEL": "warning", "RATE_LIMIT_PER_MINUTE": "0"},
     )
     daemon = DaemonChild(env, workdir / "daemon.log")
     await daemon.start()

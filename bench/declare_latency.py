@@ -83,6 +83,7 @@ async def main(steady: int, rate: float, burst: int) -> None:
         database_url=database_url,
         port=free_port(),
         extra={
+            "RATE_LIMIT_PER_MINUTE": "0",  # one load generator plays one person
             "INCIDENTBOT_DATA_DIR": str(workdir / "data"),
             "LOG_LEVEL": "warning",
             "NOTIFY_CHANNELS_P2": NOTIFY,

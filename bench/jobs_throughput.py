@@ -47,7 +47,12 @@ async def main(jobs: int) -> None:
         sandbox=server,
         database_url=url,
         port=free_port(),
-        extra={"LOG_LEVEL": "warning", "NOTIFY_CHANNELS_P2": "C0INCIDENTS", "JOB_LEASE_SECONDS": "5"},
+        extra={
+            "LOG_LEVEL": "warning",
+            "NOTIFY_CHANNELS_P2": "C0INCIDENTS",
+            "JOB_LEASE_SECONDS": "5",
+            "RATE_LIMIT_PER_MINUTE": "0",  # one load generator plays one person
+        },
     )
     daemon = DaemonChild(env, workdir / "daemon.log")
     await daemon.start()

@@ -41,8 +41,9 @@ from incidentbot.services.statuspage_publish import (
 from incidentbot.services.timers import ArchivePolicy, IncidentTimers
 from incidentbot.settings import Settings
 from incidentbot.slack.client import InstrumentedWebClient
+from incidentbot.slack.fairness import FairSlots, PerUserRateLimit
 from incidentbot.slack.gateway import SlackGateway
-from incidentbot.slack.handlers.runner import HandlerDeps
+from incidentbot.slack.handlers.runner import MAX_WAITING, HandlerDeps
 from incidentbot.tasks import TaskTracker
 
 __all__ = ["Graph", "Periodic", "build_graph", "incident_config"]
@@ -50,6 +51,7 @@ __all__ = ["Graph", "Periodic", "build_graph", "incident_config"]
 logger = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[str]]
+JOB_WORKERS = 4  # jobs the outbox worker runs at once (JobWorker's concurrency)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,12 @@ def incident_config(settings: Settings) -> IncidentConfig:
         service_owners=settings.service_owners,
         default_severity=Severity(settings.default_severity),
     )
+
+
+def work_slots_for(pool_size: int) -> int:
+    """Work behind acks that may run at once: what the pool can serve beside the job worker (4) and
+    the probes and sweeps (2), so no handler waits for a connection it cannot get."""
+    return max(pool_size - JOB_WORKERS - 2, 2)
 
 
 def publishing_config(settings: Settings) -> PublishingConfig:
@@ -201,7 +209,10 @@ def build_graph(
         clock=clock,
         statuspage_enabled=publisher is not None,
         publisher=publisher,
+        work_slots=FairSlots(work_slots_for(settings.database_pool_size), max_waiting=MAX_WAITING),
+        rate_limit=PerUserRateLimit(settings.rate_limit_per_minute),
     )
+    metrics.watch_backlog(lambda: deps.work_slots.waiting)
     return Graph(
         deps=deps, queue=queue, job_handlers=graph_handlers, optional_checks=optional_checks, periodic=periodic
     )

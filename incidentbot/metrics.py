@@ -134,6 +134,11 @@ class Metrics:
             buckets=_WORK_BUCKETS,
             registry=r,
         )
+        self.work_waiting = Gauge(
+            "incidentbot_work_waiting",
+            "Commands, clicks and forms acked and waiting for a work slot (bounded; past it people are told to retry).",
+            registry=r,
+        )
         self.permission_denials = Counter(
             "incidentbot_permission_denials",
             "Actions refused for lack of permission, by action.",
@@ -206,6 +211,9 @@ class Metrics:
         self.db_pool_size.set_function(lambda: stats().get("pool_size", 0))
         self.db_pool_in_use.set_function(lambda: stats().get("pool_size", 0) - stats().get("pool_available", 0))
         self.db_pool_waiting.set_function(lambda: stats().get("requests_waiting", 0))
+
+    def watch_backlog(self, waiting: Callable[[], int]) -> None:
+        self.work_waiting.set_function(lambda: float(waiting()))
 
     def watch_socket(self, connected: Callable[[], bool]) -> None:
         self.socket_connected.set_function(lambda: 1.0 if connected() else 0.0)

@@ -19,7 +19,7 @@ import aiohttp
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from incidentbot.composition import build_graph
+from incidentbot.composition import JOB_WORKERS, build_graph
 from incidentbot.db.embedded import start_embedded
 from incidentbot.db.migrate import LockTimeout, SchemaTooNewError, apply_migrations
 from incidentbot.db.pool import DatabaseUnavailableError, check_database, open_pool
@@ -166,7 +166,7 @@ async def _start(
     stack.push_async_callback(socket.stop)
     readiness.add("slack_socket", socket.check)
 
-    worker = JobWorker(queue=graph.queue, handlers=graph.job_handlers, tracker=tracker)
+    worker = JobWorker(queue=graph.queue, handlers=graph.job_handlers, tracker=tracker, concurrency=JOB_WORKERS)
     worker.start()
     stack.push_async_callback(worker.stop)
     for name, check in graph.optional_checks.items():

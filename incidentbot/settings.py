@@ -356,8 +356,16 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "DATABASE_POOL_SIZE",
         "database_pool_size",
         _positive_int,
-        "Largest number of PostgreSQL connections the daemon keeps open.",
-        default="10",
+        "Largest number of PostgreSQL connections the daemon keeps open; the work done at once behind "
+        "acks is sized from it (this number less 6, at least 2).",
+        default="20",
+    ),
+    Setting(
+        "RATE_LIMIT_PER_MINUTE",
+        "rate_limit_per_minute",
+        _non_negative_int,
+        "Slash commands one person may send in any minute, per replica; more get a friendly refusal (0: no limit).",
+        default="20",
     ),
     Setting(
         "INCIDENTBOT_DATA_DIR",
@@ -579,7 +587,8 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     slack_ping_interval_seconds: float = 10.0
     database_url: Secret | None = None
-    database_pool_size: int = 10
+    database_pool_size: int = 20
+    rate_limit_per_minute: int = 20
     data_dir: Path = Path()
     http_host: str = "0.0.0.0"
     http_port: int = 8080

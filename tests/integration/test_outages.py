@@ -57,7 +57,7 @@ async def test_a_burst_of_rate_limits_delays_announcements_but_delivers_all(
 async def test_jobs_queued_when_the_daemon_is_killed_run_after_restart_once_each(
     start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
 ) -> None:
-    env = {**ROUTING, **QUICK_LEASE}
+    env = {**ROUTING, **QUICK_LEASE, "RATE_LIMIT_PER_MINUTE": "0"}  # 50 declarations by one person on purpose
     first = await start_daemon(sandbox=sandbox, database_url=database_url, extra=env)
     await first.wait_ready()
     ws = Workspace(slack)

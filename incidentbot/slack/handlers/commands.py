@@ -21,7 +21,7 @@ from incidentbot.services.declare import DeclareRequest
 from incidentbot.services.lifecycle import ChangeOutcome
 from incidentbot.services.queries import split_reference
 from incidentbot.slack.commands import CommandRequest, parse_command, split_word, suggest_sub_command
-from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
+from incidentbot.slack.handlers.runner import HandlerDeps, refuse_rate_limited, run_deferred
 from incidentbot.slack.handlers.statuspage import open_publish_form
 from incidentbot.slack.ids import SlashCommand, SubCommand
 from incidentbot.slack.views.declare_modal import declare_modal
@@ -336,6 +336,14 @@ def register(app: AsyncApp, deps: HandlerDeps) -> None:
         request = parse_command(str(body.get("text", "")))
         sub = request.sub.value if request.sub else "unknown"
         bind(sub_command=sub)
+        user = str(body.get("user_id", ""))
+
+        async def reply(message: dict[str, Any]) -> None:
+            await respond(**message)
+
+        if not deps.rate_limit.allow(user):
+            refuse_rate_limited(deps, f"command:{sub}", reply)
+            return
         invocation = Invocation(
             request=request,
             command=str(body.get("command") or SlashCommand.INCIDENT.value),
@@ -351,10 +359,7 @@ def register(app: AsyncApp, deps: HandlerDeps) -> None:
         async def work() -> str | None:
             return await handler(invocation)
 
-        async def reply(message: dict[str, Any]) -> None:
-            await respond(**message)
-
-        run_deferred(deps, f"command:{sub}", work, reply)
+        run_deferred(deps, f"command:{sub}", work, reply, user=user)
 
     for command in SlashCommand:
         app.command(command.value)(on_incident_command)

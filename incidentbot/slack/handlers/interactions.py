@@ -71,7 +71,7 @@ def _button_listener(deps: HandlerDeps, action: Action, build: ModalOpener) -> C
             await deps.client.views_open(trigger_id=trigger, view=build(incident))
             return None
 
-        run_deferred(deps, f"action:{action.name.lower()}", work, _replier(deps, user, channel))
+        run_deferred(deps, f"action:{action.name.lower()}", work, _replier(deps, user, channel), user=user)
 
     return on_button
 
@@ -102,7 +102,7 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
             await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
             return None
 
-        run_deferred(deps, "action:template", work, _replier(deps, user, None))
+        run_deferred(deps, "action:template", work, _replier(deps, user, None), user=user)
 
     app.action(ActionId.TEMPLATE.value)(on_template)
 
@@ -120,7 +120,7 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
             await reply({"text": f"No update reminders for {incident.reference} for the next 30 minutes."})
             return None
 
-        run_deferred(deps, "action:snooze", work, reply)
+        run_deferred(deps, "action:snooze", work, reply, user=user)
 
     app.action(ActionId.REMINDER_SNOOZE.value)(on_snooze)
 
@@ -172,7 +172,7 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
             await _replier(deps, user, form.origin_channel_id)({"text": "\n".join(lines)})
             return None
 
-        run_deferred(deps, "view:declare", work, _replier(deps, user, form.origin_channel_id))
+        run_deferred(deps, "view:declare", work, _replier(deps, user, form.origin_channel_id), user=user)
 
     async def on_incident_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         callback = CallbackId(view["callback_id"])
@@ -211,7 +211,7 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
         async def reply(message: dict[str, Any]) -> None:
             await _replier(deps, user, await _channel_of(deps, incident_id))(message)
 
-        run_deferred(deps, f"view:{callback.name.lower()}", work, reply)
+        run_deferred(deps, f"view:{callback.name.lower()}", work, reply, user=user)
 
     app.view(CallbackId.DECLARE.value)(on_declare)
     for callback in (CallbackId.UPDATE, CallbackId.SEVERITY, CallbackId.RESOLVE):

@@ -6,11 +6,10 @@ tracker, so Slack's 3-second deadline never depends on the database and shutdown
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from incidentbot.services.privacy import IncidentPrivacy
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.statuspage_publish import StatuspagePublisher
 from incidentbot.services.timers import IncidentTimers
+from incidentbot.slack.fairness import BacklogFullError, FairSlots, PerUserRateLimit
 from incidentbot.slack.gateway import SlackGateway
 from incidentbot.tasks import TaskTracker
 
@@ -36,11 +36,18 @@ logger = logging.getLogger(__name__)
 Reply = Callable[[dict[str, Any]], Awaitable[Any]]
 
 WORK_SLOTS = 16
+MAX_WAITING = 1000  # work waiting for a slot; past it the person is told to try again
+DEFAULT_RATE_LIMIT = 20
 
 # Only when the change was committed: the person must not be told that nothing happened.
 SAVED_BUT = (
     "Your change to {incident} was saved, but something went wrong on my side while telling Slack about it. "
     "I keep retrying in the background; if it does not show up, give your admin this reference: `{ref}`."
+)
+BUSY = "I am very busy right now and could not take that on. Nothing was changed; please try again in a minute."
+RATE_LIMITED = (
+    "You have sent {limit} commands in the last minute, my limit per person, so I skipped this one. "
+    "Nothing was changed; try again in a few seconds."
 )
 APOLOGY = (
     "Sorry, something went wrong on my side and I could not finish that. Nothing was changed. "
@@ -66,7 +73,9 @@ class HandlerDeps:
     statuspage_enabled: bool = False
     # Publishes on the status page what a person decided; None when Statuspage is not configured.
     publisher: StatuspagePublisher | None = None
-    work_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(WORK_SLOTS))
+    # Work behind acks, shared round-robin between people; commands per person per minute.
+    work_slots: FairSlots = field(default_factory=lambda: FairSlots(WORK_SLOTS, max_waiting=MAX_WAITING))
+    rate_limit: PerUserRateLimit = field(default_factory=lambda: PerUserRateLimit(DEFAULT_RATE_LIMIT))
 
 
 async def _safe_reply(reply: Reply, message: dict[str, Any]) -> None:
@@ -109,14 +118,28 @@ async def _run(kind: str, work: Work, reply: Reply, metrics: Metrics) -> None:
         logger.info("%s %s in %.0f ms", kind, outcome, elapsed * 1000)
 
 
-def run_deferred(deps: HandlerDeps, kind: str, work: Work, reply: Reply) -> None:
+def run_deferred(deps: HandlerDeps, kind: str, work: Work, reply: Reply, *, user: str = "") -> None:
     """Run ``work`` after the ack, tracked for shutdown; errors answer the user, never escape.
 
-    ``work`` may return an outcome for the metrics (e.g. ``"duplicate"``); the default is ``"ok"``."""
-    deps.tracker.spawn(_bounded(deps.work_slots, _run(kind, work, reply, deps.metrics)), name=kind)
+    ``work`` may return an outcome for the metrics (e.g. ``"duplicate"``); the default is ``"ok"``.
+    ``user`` is whose turn it is: slots go round-robin between people."""
+    deps.tracker.spawn(_fair(deps, user, kind, work, reply), name=kind)
 
 
-async def _bounded(slots: asyncio.Semaphore, work: Coroutine[Any, Any, None]) -> None:
-    """At most a few handlers work at once, so a burst cannot starve the acks of later envelopes."""
-    async with slots:
-        await work
+async def _fair(deps: HandlerDeps, user: str, kind: str, work: Work, reply: Reply) -> None:
+    """At most a few handlers work at once (so a burst cannot starve the acks of later envelopes),
+    taken in turn by person (so one person's flood cannot starve everyone else's commands)."""
+    try:
+        async with deps.work_slots.slot(user):
+            await _run(kind, work, reply, deps.metrics)
+    except BacklogFullError:
+        deps.metrics.commands.labels(kind, "busy").inc()
+        logger.warning("%s refused: %d pieces of work already waiting", kind, deps.work_slots.waiting)
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": BUSY})
+
+
+def refuse_rate_limited(deps: HandlerDeps, kind: str, reply: Reply) -> None:
+    """A command over the person's limit gets its one answer, and no work (so no slot)."""
+    deps.metrics.commands.labels(kind, "rate_limited").inc()
+    text = RATE_LIMITED.format(limit=deps.rate_limit.per_minute)
+    deps.tracker.spawn(_safe_reply(reply, {"response_type": "ephemeral", "text": text}), name=f"{kind}:limited")

@@ -88,7 +88,7 @@ def _on_open_button(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
             await open_publish_form(deps, incident_id=incident_id, user_id=user, trigger_id=trigger, status=preset)
             return None
 
-        run_deferred(deps, "action:statuspage", work, replier(deps, user, channel))
+        run_deferred(deps, "action:statuspage", work, replier(deps, user, channel), user=user)
 
     return on_open
 
@@ -115,7 +115,7 @@ def _on_status_picked(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
             await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
             return None
 
-        run_deferred(deps, "action:statuspage_status", work, replier(deps, user, None))
+        run_deferred(deps, "action:statuspage_status", work, replier(deps, user, None), user=user)
 
     return on_status
 
@@ -191,7 +191,7 @@ def _on_confirmed(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
                 )
             return None
 
-        run_deferred(deps, "view:statuspage", work, reply)
+        run_deferred(deps, "view:statuspage", work, reply, user=user)
 
     return on_confirm
 
