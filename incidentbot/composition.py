@@ -32,6 +32,7 @@ from incidentbot.services.notify import Notifier
 from incidentbot.services.privacy import IncidentPrivacy
 from incidentbot.services.queries import IncidentQueries
 from incidentbot.services.queue import JobQueue
+from incidentbot.services.retention import RetentionSweep
 from incidentbot.services.statuspage_publish import (
     LEGACY_SYNC_KIND,
     PUBLISH_KIND,
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[str]]
 JOB_WORKERS = 4  # jobs the outbox worker runs at once (JobWorker's concurrency)
+
+RETENTION_SWEEP_SECONDS = 3600.0  # the window is days long; an hour late deletes nothing it should not
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,11 @@ def build_graph(
     graph_handlers: dict[str, JobHandler] = {}
     optional_checks: dict[str, Check] = {}
     periodic = [Periodic(30.0, queue.refresh_gauges, "jobs-gauge", at_start=True)]
+    if settings.job_retention_days > 0:
+        retention = RetentionSweep(pool=pool, clock=clock, metrics=metrics, days=settings.job_retention_days)
+        periodic.append(Periodic(RETENTION_SWEEP_SECONDS, retention.sweep, "retention-sweep"))
+    else:
+        logger.info("finished jobs and request keys are kept forever (JOB_RETENTION_DAYS=0)")
     notifier = Notifier(pool=pool, chat=gateway, clock=clock, metrics=metrics)
     publisher = None
     if settings.statuspage_enabled and settings.statuspage_api_key is not None:

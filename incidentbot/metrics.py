@@ -193,6 +193,12 @@ class Metrics:
         self.channels_archived = Counter(
             "incidentbot_channels_archived", "Incident channels archived after the retention window.", registry=r
         )
+        self.retention_deleted = Counter(
+            "incidentbot_retention_deleted",
+            "Rows the retention sweep deleted, by table: jobs (done ones only) and slack_requests.",
+            ["table"],
+            registry=r,
+        )
         self.reminders_sent = Counter(
             "incidentbot_reminders_sent",
             "Update reminders posted to commanders, by severity.",

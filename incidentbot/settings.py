@@ -413,6 +413,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         default="300",
     ),
     Setting(
+        "JOB_RETENTION_DAYS",
+        "job_retention_days",
+        _non_negative_int,
+        "Days finished jobs and processed request keys are kept; 0 keeps them forever. Dead jobs are always kept.",
+        default="14",
+    ),
+    Setting(
         "STATUSPAGE_API_KEY",
         "statuspage_api_key",
         lambda raw: Secret(raw) if raw else None,
@@ -597,6 +604,7 @@ class Settings:
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
     job_lease_seconds: float = 300.0
+    job_retention_days: int = 14
     archive_after_days: int = 7
     archive_warning_hours: float = 24.0
     archive_sweep_minutes: float = 15.0

@@ -13,6 +13,7 @@ __all__ = [
     "add_announcement",
     "attach_request",
     "claim_request",
+    "delete_requests_before",
     "last_dm_sent",
     "list_announcements",
     "notification_sent",
@@ -117,12 +118,28 @@ async def paged_users(conn: AsyncConnection[Any], *, incident_id: int) -> list[s
 
 NOTIFICATION_SENT = """
 SELECT EXISTS (SELECT 1 FROM notifications
-               WHERE incident_id = %(incident_id)s AND kind = %(kind)s AND target = %(target)s AND status = 'sent')
+               WHERE incident_id = %(incident_id)s AND kind = %(kind)s AND target = %(target)s AND status = 'sent'
+                 AND (%(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz))
 """
 
 
-async def notification_sent(conn: AsyncConnection[Any], *, incident_id: int, kind: str, target: str) -> bool:
-    """Whether this notice already went out, so a job run again does not post it twice."""
-    cur = await conn.execute(NOTIFICATION_SENT, {"incident_id": incident_id, "kind": kind, "target": target})
+async def notification_sent(
+    conn: AsyncConnection[Any], *, incident_id: int, kind: str, target: str, since: datetime | None = None
+) -> bool:
+    """Whether this notice already went out (at or after ``since``, if given), so it is not posted twice."""
+    params = {"incident_id": incident_id, "kind": kind, "target": target, "since": since}
+    cur = await conn.execute(NOTIFICATION_SENT, params)
     row = await cur.fetchone()
     return bool(row and row[0])
+
+
+DELETE_REQUESTS = """
+DELETE FROM slack_requests
+WHERE key = ANY(ARRAY(SELECT key FROM slack_requests WHERE received_at < %(before)s LIMIT %(limit)s))
+"""
+
+
+async def delete_requests_before(conn: AsyncConnection[Any], *, before: datetime, limit: int) -> int:
+    """Forget up to ``limit`` request keys received before ``before``: Slack redelivers within minutes, not days."""
+    cur = await conn.execute(DELETE_REQUESTS, {"before": before, "limit": limit})
+    return cur.rowcount

@@ -20,6 +20,7 @@ __all__ = [
     "claim",
     "complete",
     "count_by_kind_and_status",
+    "delete_done_before",
     "drop",
     "enqueue",
     "fail",
@@ -196,3 +197,18 @@ async def drop(conn: AsyncConnection[Any], *, job_id: int) -> bool:
 async def count_by_kind_and_status(conn: AsyncConnection[Any]) -> list[tuple[str, str, int]]:
     cur = await conn.execute(COUNTS)
     return [(str(k), str(s), int(n)) for k, s, n in await cur.fetchall()]
+
+
+# A batch at a time, so no statement holds many row locks or runs long; the outer status check
+# keeps a row that changed meanwhile (none should: done is final).
+DELETE_DONE = """
+DELETE FROM jobs
+WHERE id = ANY(ARRAY(SELECT id FROM jobs WHERE status = 'done' AND finished_at < %(before)s LIMIT %(limit)s))
+  AND status = 'done'
+"""
+
+
+async def delete_done_before(conn: AsyncConnection[Any], *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` done jobs finished before ``before``; never queued, running or dead ones."""
+    cur = await conn.execute(DELETE_DONE, {"before": before, "limit": limit})
+    return cur.rowcount

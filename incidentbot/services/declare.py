@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import InvalidInputError
@@ -201,7 +201,8 @@ class IncidentDeclarer(UseCase):
         return DeclareOutcome(incident), job
 
     async def _create_channel(self, incident: Incident) -> tuple[str, str]:
-        day = incident.declared_at.date()
+        # The UTC date: psycopg returns timestamptz in the database session's TimeZone, which may be anything.
+        day = incident.declared_at.astimezone(UTC).date()
         for attempt in range(NAME_ATTEMPTS):
             name = channel_name(day=day, number=incident.id, title=incident.title, attempt=attempt)
             try:

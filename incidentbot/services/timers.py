@@ -3,6 +3,7 @@
 Nothing lives in the scheduler's memory: a restart, a missed run or a second daemon changes nothing
 (a session advisory lock lets one daemon sweep at a time). A channel that cannot be archived now
 (`not_in_channel`, a rate limit) is skipped and tried again on the next sweep; the others go on.
+Its closing message is posted once, not on every attempt.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from incidentbot.db import incidents, timeline
+from incidentbot.db import deliveries, incidents, timeline
 from incidentbot.domain.errors import NotFoundError, PermissionDeniedError
-from incidentbot.domain.models import EventKind, Incident, Severity
+from incidentbot.domain.models import EventKind, Incident, NotificationStatus, Severity
 from incidentbot.domain.rules import Action, archive_due, archive_warning_due, authorize, reminder_due
 from incidentbot.services.context import UseCase
 from incidentbot.services.ports import ChatError
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 SNOOZE = timedelta(minutes=30)
 BOT_ACTOR = "incidentbot"
+CLOSING = "archive_closing"  # the notification kind recording the closing message
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class IncidentTimers(UseCase):
 
     async def _archive(self, incident: Incident, policy: ArchivePolicy) -> None:
         assert incident.channel_id is not None
-        await self._chat.post_archive_closing(incident.channel_id, incident, after_days=policy.after_days)
+        await self._say_goodbye(incident, policy)
         await self._chat.archive_channel(incident.channel_id)
         now = self._clock.now()
         async with self._pool.connection() as conn, conn.transaction():
@@ -104,6 +106,27 @@ class IncidentTimers(UseCase):
             )
         self._metrics.channels_archived.inc()
         logger.info("archived the channel of %s", incident.reference)
+
+    async def _say_goodbye(self, incident: Incident, policy: ArchivePolicy) -> None:
+        """The closing message, once per resolution: a channel Slack will not archive yet is retried
+        every sweep, and would otherwise hear the goodbye every time."""
+        assert incident.channel_id is not None and incident.resolved_at is not None
+        async with self._pool.connection() as conn:
+            if await deliveries.notification_sent(
+                conn, incident_id=incident.id, kind=CLOSING, target=incident.channel_id, since=incident.resolved_at
+            ):
+                return
+        ts = await self._chat.post_archive_closing(incident.channel_id, incident, after_days=policy.after_days)
+        async with self._pool.connection() as conn:
+            await deliveries.record_notification(
+                conn,
+                incident_id=incident.id,
+                at=self._clock.now(),
+                kind=CLOSING,
+                target=incident.channel_id,
+                status=NotificationStatus.SENT,
+                ts=ts,
+            )
 
     async def reminder_sweep(self, minutes: Mapping[Severity, int]) -> int:
         """Nudge commanders of quiet open incidents; returns how many reminders went out."""

@@ -157,15 +157,21 @@ class SlackGateway:
         return await self._post(user, {"text": text, "blocks": None})
 
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:
-        """One call per person, so one who cannot be invited does not keep the others out."""
+        """One call per person, so one who cannot be invited does not keep the others out.
+
+        A "not now" error (a rate limit, Slack's own trouble) raises ChatError, so the job that
+        invites is retried; those already invited then answer already_in_channel."""
         failed: list[str] = []
         for user in user_ids:
             try:
                 await self._client.conversations_invite(channel=channel_id, users=[user])
             except SlackApiError as exc:
-                if _code(exc) in ("already_in_channel", "cant_invite_self"):
+                code = _code(exc)
+                if code in ("already_in_channel", "cant_invite_self"):
                     continue
-                logger.warning("could not invite %s to %s: %s", user, channel_id, _code(exc))
+                if code in RETRYABLE_CHAT_ERRORS:
+                    raise ChatError(code, "conversations.invite") from None
+                logger.warning("could not invite %s to %s: %s", user, channel_id, code)
                 failed.append(user)
         return failed
 

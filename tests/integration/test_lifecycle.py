@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from incidentbot.demo.child import DaemonChild
 from incidentbot.demo.workspace import (
@@ -20,8 +25,8 @@ from incidentbot.demo.workspace import (
     Workspace,
     visible_text,
 )
-from incidentbot.sandbox import SandboxClient
-from tests.integration.conftest import declare, rows
+from incidentbot.sandbox import SandboxClient, SandboxServer
+from tests.integration.conftest import ROUTING, DaemonFactory, declare, rows
 
 
 async def test_declare_opens_a_channel_with_people_summary_topic_and_stored_history(
@@ -357,3 +362,20 @@ async def test_a_change_typed_outside_the_channel_is_answered_where_it_was_typed
     assert "changed the severity" in answer and "P2" in answer
     await ws.run("update #1 still looking", user=CAROL, channel=GENERAL)
     assert "still looking" in visible_text(await ws.reply_to(CAROL, "Done on #1"))
+
+
+async def test_the_channel_name_carries_the_utc_date_whatever_the_database_time_zone(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, ws: Workspace, database_url: str
+) -> None:
+    # A zone whose date differs from UTC's right now: 14 hours ahead late in the UTC day, 11 behind early.
+    zone = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 10 else "Pacific/Pago_Pago"
+    database = urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET TimeZone = {}").format(sql.Identifier(database), zone))
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    channel = await declare(ws, "P3 Far away", user=ALICE)
+    ((declared_at,),) = rows(database_url, "SELECT declared_at FROM incidents")
+    utc_day = declared_at.astimezone(UTC).date()
+    assert declared_at.astimezone(ZoneInfo(zone)).date() != utc_day  # the zone would have named another day
+    assert channel["name"] == f"inc-{utc_day:%Y%m%d}-1-far-away"

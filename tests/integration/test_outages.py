@@ -37,6 +37,30 @@ async def _dms_with(ws: Workspace, user: str, text: str) -> list[dict[str, Any]]
     return [m for m in await ws.dms(user) if text in visible_text(m)]
 
 
+async def test_an_invite_slack_could_not_take_now_is_retried_not_reported_as_failed(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
+) -> None:
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    ws = Workspace(slack)
+    await slack.fault("conversations.invite", error="internal_error", times=1)
+    await ws.run("declare P3 Invite hiccup", user=ALICE, channel=GENERAL)
+    reply = await ws.reply_to(ALICE, "#1")
+    assert "could not invite" not in visible_text(reply)
+    channel = await ws.incident_channel(1)
+
+    async def alice_invited() -> bool:
+        return ALICE in (await ws.channel(channel["id"]))["members"]
+
+    await ws.wait(alice_invited, timeout=20, what="Alice invited when the job ran again")
+    await ws.wait(lambda: _open_channel_done(database_url), what="the channel job done")
+    assert rows(database_url, "SELECT attempts FROM jobs WHERE kind = 'slack.open_channel'") == [(2,)]
+
+
+async def _open_channel_done(database_url: str) -> bool:
+    return rows(database_url, "SELECT status FROM jobs WHERE kind = 'slack.open_channel'") == [("done",)]
+
+
 async def test_a_burst_of_rate_limits_delays_announcements_but_delivers_all(
     start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
 ) -> None:

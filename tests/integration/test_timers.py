@@ -88,6 +88,35 @@ async def test_a_channel_that_cannot_be_archived_now_does_not_stop_the_others(
     await ws.wait(lambda: _archived(ws, first["id"]), what="the failed one archived on a later sweep")
 
 
+async def test_a_channel_slack_will_not_archive_yet_hears_the_goodbye_once_per_resolution(
+    timed_bot: DaemonChild, ws: Workspace, slack: SandboxClient, database_url: str
+) -> None:
+    channel = await declare(ws, "P3 Stubborn channel", user=ALICE)
+    await ws.run("resolve done", user=ALICE, channel=channel["id"])
+    await ws.wait(lambda: _resolved(database_url, 1), what="resolved")
+    await slack.fault("conversations.archive", error="restricted_action", times=3)
+    age(database_url, "UPDATE incidents SET resolved_at = now() - interval '8 days'")
+    # Three sweeps fail to archive, the fourth archives: every sweep ran while the goodbye was due.
+    await ws.wait(lambda: _archived(ws, channel["id"]), timeout=20, what="archived after three refusals")
+    assert len(await slack.calls("conversations.archive")) == 4
+    goodbyes = [m for m in await ws.messages(channel["id"]) if "archiving this channel" in visible_text(m)]
+    assert len(goodbyes) == 1
+    assert rows(database_url, "SELECT kind, status FROM notifications WHERE kind = 'archive_closing'") == [
+        ("archive_closing", "sent")
+    ]
+
+    # Reopened and resolved again, the channel is archived again: a new goodbye for the new resolution.
+    await ws.run("reopen #1", user=ALICE, channel="C0GENERAL")
+    await ws.wait(lambda: _unarchived(ws, channel["id"]), what="channel unarchived on reopen")
+    await ws.run("resolve done again", user=ALICE, channel=channel["id"])
+    await ws.wait(lambda: _resolved(database_url, 1), what="resolved again")
+    age(database_url, "UPDATE notifications SET at = at - interval '9 days'")  # the first goodbye came before
+    age(database_url, "UPDATE incidents SET resolved_at = now() - interval '8 days'")
+    await ws.wait(lambda: _archived(ws, channel["id"]), what="archived again")
+    goodbyes = [m for m in await ws.messages(channel["id"]) if "archiving this channel" in visible_text(m)]
+    assert len(goodbyes) == 2
+
+
 async def test_quiet_commanders_are_reminded_once_per_interval_and_can_snooze(
     timed_bot: DaemonChild, ws: Workspace, slack: SandboxClient, database_url: str
 ) -> None:
