@@ -76,6 +76,12 @@ class SandboxClient(ControlClient):
         result: Json = await self._request("POST", "views/close", {"user_id": user, "view_id": view_id, "wait": wait})
         return result
 
+    async def interact(self, payload: Json, *, user: str | None = None, wait: bool = True) -> Json:
+        """Send an interactive payload as given (a stale button, an older release's form); see docs/SANDBOX.md."""
+        body = _drop_none({"payload": payload, "user_id": user, "wait": wait})
+        result: Json = await self._request("POST", "interactive", body)
+        return result
+
     async def react(self, *, user: str, channel: str, message_ts: str, reaction: str, wait: bool = True) -> Json:
         body = {"user_id": user, "channel_id": channel, "message_ts": message_ts, "reaction": reaction, "wait": wait}
         result: Json = await self._request("POST", "reactions", body)

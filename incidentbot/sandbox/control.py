@@ -140,6 +140,16 @@ async def close_view(request: web.Request) -> web.Response:
     return _ok(await acts.close_view(user_id=user_id, view_id=view_id, wait=_wait(body)))
 
 
+async def interactive(request: web.Request) -> web.Response:
+    _, acts = _sandbox(request)
+    body = await _body(request)
+    return _ok(
+        await acts.raw_interaction(
+            payload=body.get("payload"), user_id=_optional(body, "user_id", "user"), wait=_wait(body)
+        )
+    )
+
+
 async def reactions(request: web.Request) -> web.Response:
     _, acts = _sandbox(request)
     body = await _body(request)
@@ -353,6 +363,7 @@ def add_control_routes(app: web.Application) -> None:
     r.add_post("/_sandbox/actions", actions)
     r.add_post("/_sandbox/views/submit", submit_view)
     r.add_post("/_sandbox/views/close", close_view)
+    r.add_post("/_sandbox/interactive", interactive)
     r.add_post("/_sandbox/reactions", reactions)
     r.add_post("/_sandbox/events", events)
     r.add_post("/_sandbox/messages", messages_post)

@@ -333,6 +333,45 @@ class Interactions:
         extra = {"view_id": view.id, "dispatched": True}
         return await self.dispatch("interactive", payload, accepts_response_payload=False, wait=wait, extra=extra)
 
+    # -- raw interactions ---------------------------------------------------------------------------
+    async def raw_interaction(self, *, payload: Any, user_id: Any = None, wait: bool) -> Json:
+        """Deliver an ``interactive`` payload as given: what a stale message or an older release's modal sends.
+
+        The app writes a payload's app-authored parts (button values, ``callback_id``, ``private_metadata``,
+        state); Slack adds its own. Those the payload leaves out are filled in as Slack would (``token``,
+        ``team``, ``api_app_id``, enterprise fields; with ``user_id``, the ``user`` and a fresh
+        ``trigger_id``); nothing the payload sets is changed. A ``view_submission`` envelope accepts a
+        response payload; when its ``view.id`` names an open modal of that user, the ack is applied to it.
+        """
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            raise BadRequest("'payload' must be an object with a 'type'")
+        slack_owned: Json = {
+            "team": {"id": self.ws.team_id, "domain": self.ws.team_domain},
+            "api_app_id": self.ws.app_id,
+            "token": self.token,
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+        extra: Json = {}
+        user = self.user(user_id) if user_id is not None else None
+        if user is not None:
+            slack_owned["user"] = user.ref(self.ws.team_id)
+            slack_owned["trigger_id"] = extra["trigger_id"] = self.ws.new_trigger(user.id).id
+        payload = {**slack_owned, **payload}
+        submission = payload["type"] == "view_submission"
+        view_ref = payload.get("view")
+        view = self.ws.views.get(str(view_ref.get("id"))) if isinstance(view_ref, dict) else None
+        owner = (payload.get("user") or {}).get("id") if isinstance(payload.get("user"), dict) else None
+        applies = submission and view is not None and view.is_open and view.user_id == owner
+        return await self.dispatch(
+            "interactive",
+            payload,
+            accepts_response_payload=submission,
+            wait=wait,
+            extra=extra,
+            on_ack=(lambda result: self._apply_view_response(view, result.payload)) if applies and view else None,
+        )
+
     # -- events -------------------------------------------------------------------------------------
     async def send_event(self, event: Any, *, wait: bool) -> Json:
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):

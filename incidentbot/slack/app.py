@@ -10,10 +10,11 @@ from slack_bolt.response import BoltResponse
 
 from incidentbot.slack.client import InstrumentedWebClient
 from incidentbot.slack.handlers import commands, interactions, statuspage
+from incidentbot.slack.handlers.intake import Routes
 from incidentbot.slack.handlers.runner import HandlerDeps
 from incidentbot.slack.identity import SlackIdentity
 
-__all__ = ["build_app"]
+__all__ = ["build_app", "register_listeners"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,14 @@ def build_app(*, client: InstrumentedWebClient, identity: SlackIdentity, deps: H
         logger.error("unhandled error in bolt: %s: %s", type(error).__name__, error, exc_info=error)
         return None
 
-    commands.register(app, deps)
-    interactions.register(app, deps)
-    statuspage.register(app, deps)
+    register_listeners(app, deps)
     return app
+
+
+def register_listeners(app: AsyncApp, deps: HandlerDeps) -> None:
+    """Every listener, each behind the intake's guard, so every envelope is acked once whatever it holds."""
+    routes = Routes(app, deps)
+    commands.register(routes, deps)
+    interactions.register(routes, deps)
+    statuspage.register(routes, deps)
+    routes.unknown_forms()  # last: bolt tries listeners in order

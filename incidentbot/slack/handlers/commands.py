@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
@@ -21,6 +20,7 @@ from incidentbot.services.declare import DeclareRequest
 from incidentbot.services.lifecycle import ChangeOutcome
 from incidentbot.services.queries import split_reference
 from incidentbot.slack.commands import CommandRequest, parse_command, split_word, suggest_sub_command
+from incidentbot.slack.handlers.intake import Routes
 from incidentbot.slack.handlers.runner import HandlerDeps, refuse_rate_limited, run_deferred
 from incidentbot.slack.handlers.statuspage import open_publish_form
 from incidentbot.slack.ids import SlashCommand, SubCommand
@@ -328,7 +328,7 @@ SUB_HANDLERS: dict[SubCommand, SubHandler] = {
 }
 
 
-def register(app: AsyncApp, deps: HandlerDeps) -> None:
+def register(routes: Routes, deps: HandlerDeps) -> None:
     async def on_incident_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         if deps.tracker.closed:
             return  # shutting down: no ack, so Slack delivers it again to a live connection
@@ -362,4 +362,4 @@ def register(app: AsyncApp, deps: HandlerDeps) -> None:
         run_deferred(deps, f"command:{sub}", work, reply, user=user)
 
     for command in SlashCommand:
-        app.command(command.value)(on_incident_command)
+        routes.command(command.value, on_incident_command)

@@ -7,12 +7,10 @@ permissions and the same one-transaction use cases as the slash commands.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from incidentbot.domain.errors import UserFacingError
@@ -21,10 +19,16 @@ from incidentbot.domain.rules import Action
 from incidentbot.logs import bind
 from incidentbot.services.declare import DeclareRequest
 from incidentbot.slack.handlers import statuspage
+from incidentbot.slack.handlers.intake import Routes
 from incidentbot.slack.handlers.replies import replier
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.ids import ActionId, CallbackId
-from incidentbot.slack.views.declare_modal import declare_modal, parse_declare_submission, suggested_private
+from incidentbot.slack.views.declare_modal import (
+    declare_modal,
+    origin_channel,
+    parse_declare_submission,
+    suggested_private,
+)
 from incidentbot.slack.views.incident_modals import (
     incident_id_from_metadata,
     parse_resolve_submission,
@@ -33,6 +37,14 @@ from incidentbot.slack.views.incident_modals import (
     resolve_modal,
     severity_modal,
     update_modal,
+)
+from incidentbot.slack.views.interaction import (
+    StaleInteractionError,
+    actor,
+    button_incident_id,
+    selected_value,
+    view_of,
+    where,
 )
 from incidentbot.slack.views.modal_errors import ModalValidationError
 
@@ -45,6 +57,13 @@ _replier = replier
 
 
 ModalOpener = Callable[[Incident], dict[str, Any]]
+
+# The forms behind the summary's buttons, and the parser of each one's submission.
+INCIDENT_FORMS: dict[str, Callable[[Any], Any]] = {
+    CallbackId.UPDATE: parse_update_submission,
+    CallbackId.SEVERITY: parse_severity_submission,
+    CallbackId.RESOLVE: parse_resolve_submission,
+}
 
 BUTTONS: dict[ActionId, tuple[Action, ModalOpener]] = {
     ActionId.SUMMARY_UPDATE: (Action.UPDATE, update_modal),
@@ -60,13 +79,12 @@ def _button_listener(deps: HandlerDeps, action: Action, build: ModalOpener) -> C
         if deps.tracker.closed:
             return
         await ack()
-        user = str(body["user"]["id"])
-        channel = (body.get("channel") or {}).get("id")
+        user, channel = actor(body), where(body)
         trigger = str(body.get("trigger_id", ""))
-        value = str((body.get("actions") or [{}])[0].get("value", ""))
+        incident_id = button_incident_id(body)
 
         async def work() -> str | None:
-            incident = await deps.lifecycle.require(incident_id=int(value), actor_id=user, action=action)
+            incident = await deps.lifecycle.require(incident_id=incident_id, actor_id=user, action=action)
             bind(incident_id=incident.id)
             await deps.client.views_open(trigger_id=trigger, view=build(incident))
             return None
@@ -76,16 +94,13 @@ def _button_listener(deps: HandlerDeps, action: Action, build: ModalOpener) -> C
     return on_button
 
 
-def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
+def _register_buttons(routes: Routes, deps: HandlerDeps) -> None:
     for action_id, (action, build) in BUTTONS.items():
-        app.action(action_id.value)(_button_listener(deps, action, build))
+        routes.action(action_id.value, _button_listener(deps, action, build))
 
     async def on_template(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        view = body.get("view") or {}
-        user = str(body["user"]["id"])
-        selected = ((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value")
-        origin = json.loads(view.get("private_metadata") or "{}").get("origin_channel_id")
+        view, user, selected = view_of(body), actor(body), selected_value(body)
 
         async def work() -> str | None:
             template = await deps.queries.template(str(selected)) if selected else None
@@ -94,48 +109,45 @@ def _register_buttons(app: AsyncApp, deps: HandlerDeps) -> None:
                 templates=await deps.queries.templates(),
                 default_severity=deps.config.default_severity,
                 declarer_id=user,
-                origin_channel_id=origin,
-                private=suggested_private(view.get("private_metadata") or ""),
+                origin_channel_id=origin_channel(view.private_metadata),
+                private=suggested_private(view.private_metadata),
                 prefill=template,
                 offer_public=deps.statuspage_enabled,
             )
-            await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+            await deps.client.views_update(view_id=view.id, hash=view.hash, view=new_view)
             return None
 
         run_deferred(deps, "action:template", work, _replier(deps, user, None), user=user)
 
-    app.action(ActionId.TEMPLATE.value)(on_template)
+    routes.action(ActionId.TEMPLATE.value, on_template)
 
     async def on_snooze(ack: AsyncAck, body: dict[str, Any]) -> None:
         if deps.tracker.closed:
             return
         await ack()
-        user = str(body["user"]["id"])
-        channel = (body.get("channel") or {}).get("id")
-        value = str((body.get("actions") or [{}])[0].get("value", ""))
-        reply = _replier(deps, user, channel)
+        user = actor(body)
+        incident_id = button_incident_id(body)
+        reply = _replier(deps, user, where(body))
 
         async def work() -> str | None:
-            incident = await deps.timers.snooze(incident_id=int(value), actor_id=user)
+            incident = await deps.timers.snooze(incident_id=incident_id, actor_id=user)
             await reply({"text": f"No update reminders for {incident.reference} for the next 30 minutes."})
             return None
 
         run_deferred(deps, "action:snooze", work, reply, user=user)
 
-    app.action(ActionId.REMINDER_SNOOZE.value)(on_snooze)
+    routes.action(ActionId.REMINDER_SNOOZE.value, on_snooze)
 
 
-def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
-    async def on_declare(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+def _register_modals(routes: Routes, deps: HandlerDeps) -> None:
+    async def on_declare(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view, user = view_of(body), actor(body)
         try:
-            form = parse_declare_submission(
-                view["state"]["values"], view.get("private_metadata") or "", services=deps.config.services
-            )
+            form = parse_declare_submission(view.values, view.private_metadata, services=deps.config.services)
         except ModalValidationError as exc:
             await ack(response_action="errors", errors=exc.errors)
             return
         await ack()
-        user = str(body["user"]["id"])
 
         async def open_publish_form(incident: Incident) -> None:
             """Ticked "publish": the customer form opens right after the declaration, in the trigger's window."""
@@ -152,7 +164,7 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
             outcome = await deps.declarer.declare(
                 DeclareRequest(
                     actor_id=user,
-                    request_key=f"view:{view['id']}",
+                    request_key=f"view:{view.id}",
                     title=form.title,
                     severity=form.severity,
                     service=form.service,
@@ -174,22 +186,20 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
 
         run_deferred(deps, "view:declare", work, _replier(deps, user, form.origin_channel_id), user=user)
 
-    async def on_incident_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        callback = CallbackId(view["callback_id"])
-        values = view["state"]["values"]
+    async def on_incident_form(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view, user = view_of(body), actor(body)
+        parse = INCIDENT_FORMS.get(view.callback_id)
+        if parse is None:
+            raise StaleInteractionError(f"no incident form {view.callback_id[:80]!r}")
+        callback = CallbackId(view.callback_id)
+        incident_id = incident_id_from_metadata(view.private_metadata)
         try:
-            parsed: Any = {
-                CallbackId.UPDATE: parse_update_submission,
-                CallbackId.SEVERITY: parse_severity_submission,
-                CallbackId.RESOLVE: parse_resolve_submission,
-            }[callback](values)
+            parsed: Any = parse(view.values)
         except ModalValidationError as exc:
             await ack(response_action="errors", errors=exc.errors)
             return
         await ack()
-        user = str(body["user"]["id"])
-        incident_id = incident_id_from_metadata(view.get("private_metadata") or "")
-        key = f"view:{view['id']}"
+        key = f"view:{view.id}"
         bind(incident_id=incident_id)
         lifecycle = deps.lifecycle
 
@@ -213,9 +223,9 @@ def _register_modals(app: AsyncApp, deps: HandlerDeps) -> None:
 
         run_deferred(deps, f"view:{callback.name.lower()}", work, reply, user=user)
 
-    app.view(CallbackId.DECLARE.value)(on_declare)
-    for callback in (CallbackId.UPDATE, CallbackId.SEVERITY, CallbackId.RESOLVE):
-        app.view(callback.value)(on_incident_form)
+    routes.view(CallbackId.DECLARE.value, on_declare)
+    for callback in INCIDENT_FORMS:
+        routes.view(callback, on_incident_form)
 
 
 async def _channel_of(deps: HandlerDeps, incident_id: int) -> str | None:
@@ -227,6 +237,6 @@ async def _channel_of(deps: HandlerDeps, incident_id: int) -> str | None:
     return details.incident.channel_id
 
 
-def register(app: AsyncApp, deps: HandlerDeps) -> None:
-    _register_buttons(app, deps)
-    _register_modals(app, deps)
+def register(routes: Routes, deps: HandlerDeps) -> None:
+    _register_buttons(routes, deps)
+    _register_modals(routes, deps)

@@ -27,9 +27,10 @@ from incidentbot.services.statuspage_publish import StatuspagePublisher
 from incidentbot.services.timers import IncidentTimers
 from incidentbot.slack.fairness import BacklogFullError, FairSlots, PerUserRateLimit
 from incidentbot.slack.gateway import SlackGateway
+from incidentbot.slack.views.interaction import OUT_OF_DATE, StaleInteractionError
 from incidentbot.tasks import TaskTracker
 
-__all__ = ["HandlerDeps", "Reply", "run_deferred"]
+__all__ = ["APOLOGY", "HandlerDeps", "Reply", "run_deferred"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ async def _run(kind: str, work: Work, reply: Reply, metrics: Metrics) -> None:
     outcome = "ok"
     try:
         outcome = await work() or "ok"
+    except StaleInteractionError as exc:
+        outcome = "stale"
+        logger.warning("%s: the interaction is out of date or not ours (%s)", kind, exc.reason)
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": OUT_OF_DATE})
     except PermissionDeniedError as exc:
         outcome = "denied"
         metrics.permission_denials.labels(exc.action).inc()

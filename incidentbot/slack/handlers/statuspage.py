@@ -8,10 +8,9 @@ the submitted form alone (no I/O), and carries the draft to the *Publish* submis
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from incidentbot.domain.errors import InvalidInputError, UserFacingError
@@ -19,14 +18,17 @@ from incidentbot.domain.models import Incident
 from incidentbot.domain.publication import PublicStatus, validate_draft
 from incidentbot.logs import bind
 from incidentbot.services.statuspage_publish import StatuspagePublisher
+from incidentbot.slack.handlers.intake import Routes
 from incidentbot.slack.handlers.replies import replier
 from incidentbot.slack.handlers.runner import HandlerDeps, run_deferred
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
+from incidentbot.slack.views.interaction import actor, button_value, selected_value, view_of, where
 from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.statuspage import (
     component_labels,
     confirm_modal,
     draft_from_confirmation,
+    form_incident_id,
     parse_publish_submission,
     publish_modal,
     status_from_form,
@@ -78,10 +80,9 @@ def _on_open_button(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
         if deps.tracker.closed:
             return
         await ack()
-        user = str((body.get("user") or {}).get("id", ""))
-        channel = (body.get("channel") or {}).get("id")
+        user, channel = actor(body), where(body)
         trigger = str(body.get("trigger_id", ""))
-        value = str(((body.get("actions") or [{}])[0] or {}).get("value", ""))
+        value = button_value(body)
 
         async def work() -> str | None:
             incident_id, preset = _button_value(value)
@@ -98,21 +99,16 @@ def _on_status_picked(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
 
     async def on_status(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        user = str((body.get("user") or {}).get("id", ""))
-        view = body.get("view") or {}
-        picked = (((body.get("actions") or [{}])[0] or {}).get("selected_option") or {}).get("value")
+        user, view = actor(body), view_of(body)
+        incident_id = form_incident_id(view.private_metadata)
         try:
-            status: PublicStatus | None = PublicStatus(str(picked))
+            status: PublicStatus | None = PublicStatus(str(selected_value(body)))
         except ValueError:
-            status = status_from_form((view.get("state") or {}).get("values") or {})
+            status = status_from_form(view.values)
 
         async def work() -> str | None:
-            try:
-                incident_id = _incident_of(view)
-            except ValueError:
-                return "stale"
             _, new_view = await _form_view(deps, incident_id=incident_id, user_id=user, status=status)
-            await deps.client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+            await deps.client.views_update(view_id=view.id, hash=view.hash, view=new_view)
             return None
 
         run_deferred(deps, "action:statuspage_status", work, replier(deps, user, None), user=user)
@@ -120,35 +116,28 @@ def _on_status_picked(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
     return on_status
 
 
-def _incident_of(view: dict[str, Any]) -> int:
-    import json
-
-    data = json.loads(view.get("private_metadata") or "{}")
-    if not isinstance(data, dict) or not isinstance(data.get("incident_id"), int):
-        raise ValueError("not a status page form")
-    return int(data["incident_id"])
-
-
-def _message_block(values: dict[str, Any]) -> str:
+def _message_block(values: Mapping[str, Any]) -> str:
     return next((b for b in values if b.startswith(f"{BlockId.PUBLIC_MESSAGE.value}:")), BlockId.PUBLIC_TITLE.value)
 
 
 def _on_form_submitted(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
     """Preview: pushed in the ack, built from the submission alone."""
 
-    async def on_submit(ack: AsyncAck, view: dict[str, Any]) -> None:
-        values = (view.get("state") or {}).get("values") or {}
+    async def on_submit(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view = view_of(body)
+        values = view.values
+        form_incident_id(view.private_metadata)  # a form not ours is stale: cleared and answered by the intake
         try:
-            draft = parse_publish_submission(values, view.get("private_metadata") or "")
+            draft = parse_publish_submission(values, view.private_metadata)
             draft = validate_draft(draft)
-            preview = confirm_modal(draft, labels=component_labels(view.get("blocks") or []))
+            preview = confirm_modal(draft, labels=component_labels(view.blocks))
         except ModalValidationError as exc:
             await ack(response_action="errors", errors=exc.errors)
             return
         except InvalidInputError as exc:
             await ack(response_action="errors", errors={_message_block(values): exc.user_text})
             return
-        except ValueError:  # metadata not ours, or a draft too long to carry: refuse, never raise
+        except ValueError:  # a draft too long to carry: refuse, never raise
             await ack(response_action="errors", errors={_message_block(values): "Shorten the message and try again."})
             return
         await ack(response_action="push", view=preview)
@@ -157,17 +146,12 @@ def _on_form_submitted(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
 
 
 def _on_confirmed(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
-    async def on_confirm(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            draft = draft_from_confirmation(view.get("private_metadata") or "")
-        except ValueError:
-            await ack(response_action="clear")
-            logger.warning("a status page preview with metadata that is not ours was submitted; ignored")
-            return
+    async def on_confirm(ack: AsyncAck, body: dict[str, Any]) -> None:
+        view, user = view_of(body), actor(body)
+        draft = draft_from_confirmation(view.private_metadata)
         await ack(response_action="clear")
-        user = str((body.get("user") or {}).get("id", ""))
         bind(incident_id=draft.incident_id)
-        key = f"view:{view['id']}"
+        key = f"view:{view.id}"
 
         async def channel() -> str | None:
             try:
@@ -196,8 +180,8 @@ def _on_confirmed(deps: HandlerDeps) -> Callable[..., Awaitable[None]]:
     return on_confirm
 
 
-def register(app: AsyncApp, deps: HandlerDeps) -> None:
-    app.action(ActionId.STATUSPAGE_OPEN.value)(_on_open_button(deps))
-    app.action(ActionId.PUBLIC_STATUS.value)(_on_status_picked(deps))
-    app.view(CallbackId.STATUSPAGE.value)(_on_form_submitted(deps))
-    app.view(CallbackId.STATUSPAGE_CONFIRM.value)(_on_confirmed(deps))
+def register(routes: Routes, deps: HandlerDeps) -> None:
+    routes.action(ActionId.STATUSPAGE_OPEN.value, _on_open_button(deps))
+    routes.action(ActionId.PUBLIC_STATUS.value, _on_status_picked(deps))
+    routes.view(CallbackId.STATUSPAGE.value, _on_form_submitted(deps))
+    routes.view(CallbackId.STATUSPAGE_CONFIRM.value, _on_confirmed(deps))

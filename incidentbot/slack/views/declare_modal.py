@@ -29,7 +29,14 @@ from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.state import input_text, input_value
 from incidentbot.slack.views.text import severity_label, truncate
 
-__all__ = ["DeclareForm", "declare_modal", "parse_declare_submission", "severity_options", "suggested_private"]
+__all__ = [
+    "DeclareForm",
+    "declare_modal",
+    "origin_channel",
+    "parse_declare_submission",
+    "severity_options",
+    "suggested_private",
+]
 
 MAX_DESCRIPTION = MAX_TEXT_LENGTH
 PRIVATE_VALUE = "private"
@@ -235,7 +242,8 @@ def _service(values: Mapping[str, Any], services: Collection[str] | None, errors
     return service
 
 
-def _origin(private_metadata: str) -> str | None:
+def origin_channel(private_metadata: str) -> str | None:
+    """Where the form was opened from, to answer there; None when unknown (or the metadata is not ours)."""
     try:
         metadata = json.loads(private_metadata or "{}")
     except ValueError:
@@ -269,7 +277,7 @@ def parse_declare_submission(
         description=description,
         commander_id=input_value(values, BlockId.COMMANDER, ActionId.COMMANDER),
         template=input_value(values, BlockId.TEMPLATE, ActionId.TEMPLATE),
-        origin_channel_id=_origin(private_metadata),
+        origin_channel_id=origin_channel(private_metadata),
         private=_private_ticked(values),
         public=_ticked(values, BlockId.PUBLIC, ActionId.PUBLIC),
     )

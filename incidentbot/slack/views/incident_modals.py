@@ -13,6 +13,7 @@ from incidentbot.domain.text import is_blank
 from incidentbot.slack.ids import ActionId, BlockId, CallbackId
 from incidentbot.slack.views.blocks import MAX_PLACEHOLDER, Block, context, modal, option, plain
 from incidentbot.slack.views.declare_modal import severity_select
+from incidentbot.slack.views.interaction import StaleInteractionError
 from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.state import input_text, input_value
 from incidentbot.slack.views.text import escape_within, severity_label, status_label
@@ -57,14 +58,14 @@ def _incident_modal(
 
 
 def incident_id_from_metadata(private_metadata: str) -> int:
-    """The incident a submitted form is about; ValueError if the metadata is not what our modals set."""
+    """The incident a submitted form is about; StaleInteractionError (a ValueError) if the metadata is not ours."""
     try:
         metadata = json.loads(private_metadata)
         incident_id = metadata["incident_id"]
     except (ValueError, TypeError, KeyError):
-        raise ValueError(f"no incident id in private_metadata {private_metadata[:100]!r}") from None
+        raise StaleInteractionError(f"no incident id in private_metadata {private_metadata[:100]!r}") from None
     if not isinstance(incident_id, int) or isinstance(incident_id, bool):
-        raise ValueError(f"incident id {incident_id!r} in private_metadata is not a number")
+        raise StaleInteractionError(f"incident id {str(incident_id)[:40]!r} in private_metadata is not a number")
     return incident_id
 
 

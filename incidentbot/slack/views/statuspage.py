@@ -36,6 +36,7 @@ from incidentbot.slack.views.blocks import (
     plain,
     section,
 )
+from incidentbot.slack.views.interaction import StaleInteractionError
 from incidentbot.slack.views.modal_errors import ModalValidationError
 from incidentbot.slack.views.state import input_value
 from incidentbot.slack.views.text import escape, escape_within, mention, severity_label, truncate
@@ -44,6 +45,7 @@ __all__ = [
     "component_labels",
     "confirm_modal",
     "draft_from_confirmation",
+    "form_incident_id",
     "offer_resolution_message",
     "parse_publish_submission",
     "prompt_message",
@@ -177,7 +179,7 @@ def status_from_form(values: Mapping[str, Any]) -> PublicStatus | None:
 
 def parse_publish_submission(values: Mapping[str, Any], private_metadata: str) -> PublicationDraft:
     """The draft as typed; ModalValidationError names each field to correct. ValueError: not our form."""
-    incident_id = _incident_id(private_metadata)
+    incident_id = form_incident_id(private_metadata)
     errors: dict[str, str] = {}
     title = input_value(values, BlockId.PUBLIC_TITLE.value, ActionId.PUBLIC_TITLE.value) or ""
     if not title.strip():
@@ -208,11 +210,16 @@ def parse_publish_submission(values: Mapping[str, Any], private_metadata: str) -
     )
 
 
-def _incident_id(private_metadata: str) -> int:
-    data = json.loads(private_metadata or "{}")
-    if not isinstance(data, dict) or not isinstance(data.get("incident_id"), int):
-        raise ValueError("not a status page form")
-    return int(data["incident_id"])
+def form_incident_id(private_metadata: str) -> int:
+    """The incident a publish form is about; StaleInteractionError (a ValueError) when it is not our form."""
+    try:
+        data = json.loads(private_metadata or "{}")
+    except ValueError:
+        data = None
+    incident_id = data.get("incident_id") if isinstance(data, dict) else None
+    if not isinstance(incident_id, int) or isinstance(incident_id, bool):
+        raise StaleInteractionError(f"not a status page form: private_metadata {private_metadata[:100]!r}")
+    return incident_id
 
 
 def component_labels(view_blocks: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -248,12 +255,12 @@ def confirm_modal(draft: PublicationDraft, *, labels: Mapping[str, str]) -> dict
 
 
 def draft_from_confirmation(private_metadata: str) -> PublicationDraft:
-    """The draft carried by the preview; ValueError when the metadata is not ours."""
+    """The draft carried by the preview; StaleInteractionError (a ValueError) when the metadata is not ours."""
     try:
         data = json.loads(private_metadata or "{}")
         return PublicationDraft.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError("not a status page preview") from exc
+    except (AttributeError, KeyError, TypeError, ValueError):  # AttributeError: JSON that is not an object
+        raise StaleInteractionError(f"not a status page preview: private_metadata {private_metadata[:100]!r}") from None
 
 
 def publication_line(incident: Incident, publication: Publication) -> dict[str, Any]:
