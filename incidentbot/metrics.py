@@ -56,12 +56,12 @@ class Metrics:
 
         self.socket_connected = Gauge(
             "incidentbot_slack_socket_connected",
-            "1 while the Socket Mode WebSocket is open, else 0.",
+            "Socket Mode connections live now (greeted, open, answering pings); SLACK_SOCKET_CONNECTIONS when healthy.",
             registry=r,
         )
         self.socket_reconnects = Counter(
             "incidentbot_slack_socket_reconnects",
-            "Socket Mode connections opened after the first.",
+            "Socket Mode connections opened to replace one that closed, went silent or was told to disconnect.",
             registry=r,
         )
         self.envelopes = Counter(
@@ -221,8 +221,8 @@ class Metrics:
     def watch_backlog(self, waiting: Callable[[], int]) -> None:
         self.work_waiting.set_function(lambda: float(waiting()))
 
-    def watch_socket(self, connected: Callable[[], bool]) -> None:
-        self.socket_connected.set_function(lambda: 1.0 if connected() else 0.0)
+    def watch_socket(self, live: Callable[[], int]) -> None:
+        self.socket_connected.set_function(lambda: float(live()))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -32,7 +32,7 @@ from incidentbot.settings import Settings
 from incidentbot.slack.app import build_app
 from incidentbot.slack.client import build_web_client
 from incidentbot.slack.identity import SlackAuthRejectedError, SlackIdentity
-from incidentbot.slack.socket import SocketConnection
+from incidentbot.slack.socket import SocketConnections
 from incidentbot.tasks import TaskTracker
 from incidentbot.web.server import SideServer
 
@@ -71,7 +71,7 @@ class _Intake:
     """Everything that brings in new work, so shutdown can stop it first."""
 
     scheduler: Scheduler
-    socket: SocketConnection
+    socket: SocketConnections
     worker: JobWorker
 
 
@@ -152,12 +152,13 @@ async def _start(
 
     graph = build_graph(settings, pool=pool, client=client, session=session, tracker=tracker, metrics=metrics)
     app = build_app(client=client, identity=identity, deps=graph.deps)
-    socket = SocketConnection(
+    socket = SocketConnections(
         app=app,
         app_token=settings.slack_app_token.reveal(),
         web_client=client,
         metrics=metrics,
         ping_interval=settings.slack_ping_interval_seconds,
+        count=settings.slack_socket_connections,
     )
     try:
         await socket.start()

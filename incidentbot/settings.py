@@ -174,16 +174,17 @@ def _port(raw: str) -> int:
     return value
 
 
-def _whole(*, minimum: int, note: str = "") -> Callable[[str], int]:
-    """A whole number of at least ``minimum``; ``note`` explains a special value (e.g. 0 turns it off)."""
-    expected = f"a whole number of at least {minimum}{note}"
+def _whole(*, minimum: int, maximum: int | None = None, note: str = "") -> Callable[[str], int]:
+    """A whole number of at least ``minimum`` (and at most ``maximum``); ``note`` explains a special value."""
+    bound = f"of at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    expected = f"a whole number {bound}{note}"
 
     def parse(raw: str) -> int:
         try:
             value = int(raw)
         except ValueError:
             raise _Invalid(f"expected {expected}, got {raw!r}") from None
-        if value < minimum:
+        if value < minimum or (maximum is not None and value > maximum):
             raise _Invalid(f"expected {expected}, got {value}")
         return value
 
@@ -341,8 +342,17 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "SLACK_PING_INTERVAL_SECONDS",
         "slack_ping_interval_seconds",
         _seconds,
-        "How often the Socket Mode client pings Slack; a dead socket is noticed after a few intervals.",
+        "Sets how fast a dead Socket Mode connection is noticed: pinged every tenth of it, "
+        "replaced after 0.4 of it of silence.",
         default="10",
+    ),
+    Setting(
+        "SLACK_SOCKET_CONNECTIONS",
+        "slack_socket_connections",
+        _whole(minimum=1, maximum=10),
+        "Socket Mode connections the daemon keeps open, 1 to 10; Slack allows 10 per app in all, "
+        "so replicas times this must stay at most 10.",
+        default="2",
     ),
     Setting(
         "DATABASE_URL",
@@ -593,6 +603,7 @@ class Settings:
     slack_app_token: Secret = field(default_factory=lambda: Secret(""))
     slack_api_url: str = "https://slack.com/api/"
     slack_ping_interval_seconds: float = 10.0
+    slack_socket_connections: int = 2
     database_url: Secret | None = None
     database_pool_size: int = 20
     rate_limit_per_minute: int = 20

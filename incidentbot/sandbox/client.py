@@ -172,12 +172,16 @@ class SandboxClient(ControlClient):
         result: Json = await self._request("DELETE", "faults")
         return result
 
-    async def drop_socket(self, *, silent: bool = False) -> Json:
-        result: Json = await self._request("POST", "socket/drop", {"silent": silent})
+    async def drop_socket(self, *, silent: bool = False, socket: int | None = None) -> Json:
+        """Cut every socket (or the one with id `socket`); `silent` leaves it half-open instead."""
+        result: Json = await self._request("POST", "socket/drop", _drop_none({"silent": silent, "socket": socket}))
         return result
 
-    async def disconnect_socket(self, reason: str = "refresh_requested", *, delay: float | None = None) -> Json:
-        result: Json = await self._request("POST", "socket/disconnect", _drop_none({"reason": reason, "delay": delay}))
+    async def disconnect_socket(
+        self, reason: str = "refresh_requested", *, delay: float | None = None, socket: int | None = None
+    ) -> Json:
+        body = _drop_none({"reason": reason, "delay": delay, "socket": socket})
+        result: Json = await self._request("POST", "socket/disconnect", body)
         return result
 
     async def socket_info(self) -> Json:

@@ -282,10 +282,18 @@ async def socket_info(request: web.Request) -> web.Response:
     return _ok(request.app[SANDBOX].hub.info())
 
 
+def _socket_id(body: Json) -> int | None:
+    socket_id = body.get("socket")
+    if socket_id is not None and (not isinstance(socket_id, int) or isinstance(socket_id, bool)):
+        raise BadRequest("'socket' must be a socket id from GET /_sandbox/socket")
+    return socket_id
+
+
 async def socket_drop(request: web.Request) -> web.Response:
     body = await _body(request)
     silent = bool(body.get("silent", False))
-    return _ok({"ok": True, "dropped": request.app[SANDBOX].hub.drop(silent=silent)})
+    dropped = request.app[SANDBOX].hub.drop(silent=silent, socket_id=_socket_id(body))
+    return _ok({"ok": True, "dropped": dropped})
 
 
 async def socket_disconnect(request: web.Request) -> web.Response:
@@ -294,7 +302,7 @@ async def socket_disconnect(request: web.Request) -> web.Response:
     delay = body.get("delay")
     if delay is not None and (not isinstance(delay, int | float) or delay < 0):
         raise BadRequest("'delay' must be a number of seconds >= 0")
-    count = await request.app[SANDBOX].hub.disconnect(reason, delay=delay)
+    count = await request.app[SANDBOX].hub.disconnect(reason, delay=delay, socket_id=_socket_id(body))
     return _ok({"ok": True, "disconnected": count})
 
 

@@ -46,7 +46,8 @@ class Connection:
 
     @property
     def usable(self) -> bool:
-        return not (self.draining or self.silent or self.ws.closed)
+        # A silent (half-open) socket still looks open to Slack: it keeps getting envelopes, which vanish.
+        return not (self.draining or self.ws.closed)
 
     def to_control(self) -> Json:
         return {
@@ -262,7 +263,8 @@ class SocketHub:
                 break
             delivery.sent_at[envelope_id] = time.perf_counter()
             try:
-                await conn.ws.send_str(text)
+                if not conn.silent:
+                    await conn.ws.send_str(text)
             except (ConnectionResetError, RuntimeError) as exc:
                 log.info("socket %d could not take envelope %s: %s", conn.id, envelope_id, exc)
                 continue
@@ -283,9 +285,15 @@ class SocketHub:
             self.pending.pop(envelope_id, None)
 
     # -- control ------------------------------------------------------------------------------------
-    async def disconnect(self, reason: str, *, delay: float | None = None) -> int:
-        """Ask every usable socket to go away, then close each after `delay` seconds."""
-        targets = [c for c in self.connections if c.usable]
+    def _targets(self, socket_id: int | None) -> list[Connection]:
+        """Every open socket that still answers, or only the one with that id."""
+        return [
+            c for c in self.connections if not c.ws.closed and not c.silent and (socket_id is None or c.id == socket_id)
+        ]
+
+    async def disconnect(self, reason: str, *, delay: float | None = None, socket_id: int | None = None) -> int:
+        """Ask every usable socket (or one) to go away, then close each after `delay` seconds."""
+        targets = [c for c in self._targets(socket_id) if c.usable]
         loop = asyncio.get_running_loop()
         wait = self.disconnect_delay if delay is None else delay
         for conn in targets:
@@ -306,9 +314,10 @@ class SocketHub:
         except (ConnectionResetError, RuntimeError):
             log.debug("socket %d closed before its disconnect message", conn.id)
 
-    def drop(self, *, silent: bool = False) -> int:
-        """Cut sockets without a word, or (`silent`) leave them open but dead: no pongs, no envelopes."""
-        targets = [c for c in self.connections if not c.ws.closed and not c.silent]
+    def drop(self, *, silent: bool = False, socket_id: int | None = None) -> int:
+        """Cut sockets (or one) without a word, or (`silent`) leave them half-open: Slack still sends
+        envelopes, which never arrive, and nothing the app sends (acks, pings) arrives either."""
+        targets = self._targets(socket_id)
         for conn in targets:
             if silent:
                 conn.silent = True

@@ -181,13 +181,51 @@ async def _no_connections(control: SandboxClient) -> bool:
     return bool((await control.socket_info())["connections"] == 0)
 
 
-async def test_silent_drop_stops_pongs_and_envelopes(open_socket: SocketFactory, control: SandboxClient) -> None:
+async def test_a_silent_socket_is_half_open_slack_still_sends_into_it(
+    open_socket: SocketFactory, control: SandboxClient
+) -> None:
     sock = await open_socket()
     await control.drop_socket(silent=True)
     await sock.ws.ping(b"sdk-ping-pong:1")
+    # Slack does not know the socket is dead: the command is sent (and resent) into it, never arrives,
+    # and times out for the user; the pong never came back either (the command took longer than it).
+    result = await control.slash("x")
+    assert result["error"] == "operation_timeout" and result["attempts"] == 3
     with pytest.raises(asyncio.TimeoutError):
-        await sock.ws.receive(timeout=0.3)
-    assert (await control.slash("x"))["error"] == "dispatch_failed"
+        await sock.ws.receive(timeout=0.1)
+
+
+async def test_one_socket_can_be_dropped_and_its_unacked_envelope_goes_to_a_live_one(
+    open_socket: SocketFactory, control: SandboxClient
+) -> None:
+    doomed, survivor = await open_socket(), await open_socket()
+    doomed_id = (await control.socket_info())["sockets"][0]["id"]
+    reader = survivor.auto_ack()
+    # Round-robin: send until an envelope lands on the doomed socket, which never acks it.
+    while True:
+        pending = asyncio.create_task(control.slash("x"))
+        lost = asyncio.create_task(doomed.receive())
+        done, _ = await asyncio.wait({pending, lost}, return_when=asyncio.FIRST_COMPLETED)
+        if lost in done:
+            break
+        lost.cancel()
+    assert (await control.drop_socket(socket=doomed_id))["dropped"] == 1
+    result = await pending
+    assert result["acked"] is True and result["attempts"] == 2  # redelivered to the survivor
+    assert lost.result()["payload"]["trigger_id"] == result["trigger_id"]
+    info = await control.socket_info()
+    assert doomed_id not in [s["id"] for s in info["sockets"]] and info["connections"] == 1
+    reader.cancel()
+
+
+async def test_disconnect_can_name_one_socket(open_socket: SocketFactory, control: SandboxClient) -> None:
+    first, second = await open_socket(), await open_socket()
+    second_id = (await control.socket_info())["sockets"][1]["id"]
+    assert (await control.disconnect_socket("warning", socket=second_id))["disconnected"] == 1
+    assert (await second.receive())["reason"] == "warning"
+    assert (await control.socket_info())["usable"] == 1
+    assert (await control.drop_socket(socket=999))["dropped"] == 0
+    await first.ws.close()
 
 
 async def test_not_waiting_returns_at_once_and_still_applies_the_ack(

@@ -137,6 +137,18 @@ def test_bad_values_say_what_is_expected(name: str, value: str, expected: str) -
     assert problem.startswith(f"{name}:") and expected in problem
 
 
+@pytest.mark.parametrize("value", [1, 10])
+def test_socket_connections_take_one_to_ten(value: int) -> None:
+    assert Settings.from_env(GOOD | {"SLACK_SOCKET_CONNECTIONS": str(value)}).slack_socket_connections == value
+    assert Settings.from_env(GOOD).slack_socket_connections == 2
+
+
+@pytest.mark.parametrize("value", ["0", "11"])
+def test_socket_connections_outside_one_to_ten_are_refused(value: str) -> None:
+    (problem,) = problems_of(GOOD | {"SLACK_SOCKET_CONNECTIONS": value})
+    assert problem == f"SLACK_SOCKET_CONNECTIONS: expected a whole number from 1 to 10, got {value}"
+
+
 def test_values_are_parsed() -> None:
     settings = Settings.from_env(
         GOOD
