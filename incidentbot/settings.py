@@ -401,8 +401,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "JOB_LEASE_SECONDS",
         "job_lease_seconds",
         _seconds,
-        "How long a worker holds a job it claimed; a daemon killed mid-job frees it after this.",
-        default="300",
+        "How long a job's lease lasts; renewed every third of it while the job runs, so a daemon "
+        "killed mid-job frees its jobs within this.",
+        default="30",
     ),
     Setting(
         "STATUSPAGE_API_KEY",
@@ -587,7 +588,7 @@ class Settings:
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
-    job_lease_seconds: float = 300.0
+    job_lease_seconds: float = 30.0
     archive_after_days: int = 7
     archive_warning_hours: float = 24.0
     archive_sweep_minutes: float = 15.0
