@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from incidentbot.slack.gateway import SlackGateway
 from incidentbot.slack.handlers.runner import MAX_WAITING, HandlerDeps
 from incidentbot.tasks import TaskTracker
 
-__all__ = ["Graph", "Periodic", "build_graph", "incident_config"]
+__all__ = ["Graph", "Periodic", "build_graph", "incident_config", "new_worker_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,12 @@ class Graph:
     # Readiness checks of integrations the bot can work without: degraded when failing, never not-ready.
     optional_checks: dict[str, Check] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
+
+
+def new_worker_id() -> str:
+    """``host:pid:random``, unique to this process start: a restarted container often gets the same
+    pid, and the jobs its predecessor held must not look like its own."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def incident_config(settings: Settings) -> IncidentConfig:
@@ -130,7 +137,7 @@ def build_graph(
         pool=pool,
         clock=clock,
         metrics=metrics,
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
+        worker_id=new_worker_id(),
         max_attempts=settings.job_max_attempts,
         lease=timedelta(seconds=settings.job_lease_seconds),
     )

@@ -170,6 +170,12 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        self.job_leases_lost = Counter(
+            "incidentbot_job_leases_lost",
+            "Job runs that lost their lease to another worker (stopped, or their outcome dropped), by kind.",
+            ["kind"],
+            registry=r,
+        )
         self.job_latency = Histogram(
             "incidentbot_job_latency_seconds",
             "Time from a job being queued to its completion, by kind.",

@@ -419,8 +419,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "JOB_LEASE_SECONDS",
         "job_lease_seconds",
         _seconds,
-        "How long a worker holds a job it claimed; a daemon killed mid-job frees it after this.",
-        default="300",
+        "How long a job's lease lasts; renewed every third of it while the job runs, so a daemon "
+        "killed mid-job frees its jobs within this.",
+        default="30",
     ),
     Setting(
         "JOB_RETENTION_DAYS",
@@ -614,7 +615,7 @@ class Settings:
     log_format: str = "json"
     shutdown_timeout_seconds: float = 25.0
     job_max_attempts: int = 12
-    job_lease_seconds: float = 300.0
+    job_lease_seconds: float = 30.0
     job_retention_days: int = 14
     archive_after_days: int = 7
     archive_warning_hours: float = 24.0

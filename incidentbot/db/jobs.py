@@ -1,8 +1,11 @@
 """The jobs table: enqueue in the caller's transaction, claim with SKIP LOCKED, finish, retry, list.
 
-A claim is a lease: a worker that dies (kill -9) leaves its jobs ``running`` with a lease that runs
-out, and the next claim takes them again. Jobs sharing an ``ordering_key`` are claimed one at a
-time, oldest first, so updates to one Statuspage incident arrive in the order they were made.
+A claim is a lease: its holder renews it while it works, a worker that dies (kill -9) leaves its
+jobs ``running`` with a lease that runs out, and the next claim takes them again. A claim is
+identified by its worker and its attempt number (every claim raises ``attempts``), so a holder whose
+lease was taken over can neither renew, complete nor fail the job again. Jobs sharing an
+``ordering_key`` are claimed one at a time, oldest first, so updates to one Statuspage incident
+arrive in the order they were made.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ __all__ = [
     "get",
     "list_jobs",
     "release",
+    "renew",
     "retry",
 ]
 
@@ -61,22 +65,34 @@ UPDATE jobs SET status = 'running', attempts = jobs.attempts + 1, locked_by = %(
 FROM candidates WHERE jobs.id = candidates.id
 RETURNING {", ".join("jobs." + c.strip() for c in _COLUMNS.split(","))}
 """  # noqa: S608
-COMPLETE = """
-UPDATE jobs SET status = 'done', finished_at = %(now)s, updated_at = %(now)s, locked_by = NULL, locked_until = NULL
-WHERE id = %(id)s AND status = 'running' AND locked_by = %(worker)s
-"""
-FAIL = """
+# The claim's own row, or nothing: after a takeover ``locked_by`` or ``attempts`` differ. After an
+# expired lease a claim only ever raises ``attempts`` and a release gives the job back ``queued``, so
+# no later claim of this worker can look like an earlier one.
+_HELD = "id = %(id)s AND status = 'running' AND locked_by = %(worker)s AND attempts = %(attempts)s"
+RENEW = f"UPDATE jobs SET locked_until = %(lease_until)s WHERE {_HELD}"  # noqa: S608 - a constant
+# Also true when this claim completed the job in an earlier try whose answer was lost (a retry after a
+# dropped connection): done with this claim's attempt number, which any takeover would have raised.
+COMPLETE = f"""
+WITH done AS (
+    UPDATE jobs SET status = 'done', finished_at = %(now)s, updated_at = %(now)s, locked_by = NULL, locked_until = NULL
+    WHERE {_HELD}
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM done)
+    OR EXISTS (SELECT 1 FROM jobs WHERE id = %(id)s AND status = 'done' AND attempts = %(attempts)s)
+"""  # noqa: S608
+FAIL = f"""
 UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
        run_after = %(retry_at)s, last_error = %(error)s, updated_at = %(now)s, locked_by = NULL, locked_until = NULL,
        finished_at = CASE WHEN attempts >= max_attempts THEN %(now)s END
-WHERE id = %(id)s AND status = 'running' AND locked_by = %(worker)s
+WHERE {_HELD}
 RETURNING status
-"""
-RELEASE = """
+"""  # noqa: S608
+RELEASE = f"""
 UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), updated_at = %(now)s,
        locked_by = NULL, locked_until = NULL
-WHERE id = %(id)s AND status = 'running' AND locked_by = %(worker)s
-"""
+WHERE {_HELD}
+"""  # noqa: S608
 SELECT_ONE = f"SELECT {_COLUMNS} FROM jobs WHERE id = %(id)s"  # noqa: S608
 SELECT_SOME = f"""
 SELECT {_COLUMNS} FROM jobs
@@ -145,24 +161,51 @@ async def claim(
         return [_job(r) for r in await cur.fetchall()]
 
 
-async def complete(conn: AsyncConnection[Any], *, job_id: int, worker: str, now: datetime) -> bool:
-    cur = await conn.execute(COMPLETE, {"id": job_id, "worker": worker, "now": now})
+async def renew(
+    conn: AsyncConnection[Any], *, job_id: int, worker: str, attempt: int, now: datetime, lease: timedelta
+) -> bool:
+    """Extend a claim's lease; False when the claim no longer holds the job (it was taken over)."""
+    params = {"id": job_id, "worker": worker, "attempts": attempt, "lease_until": now + lease}
+    cur = await conn.execute(RENEW, params)
     return cur.rowcount == 1
 
 
+async def complete(conn: AsyncConnection[Any], *, job_id: int, worker: str, attempt: int, now: datetime) -> bool:
+    """Mark a claim's job done; False when another claim holds or finished it. Safe to repeat."""
+    cur = await conn.execute(COMPLETE, {"id": job_id, "worker": worker, "attempts": attempt, "now": now})
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 async def fail(
-    conn: AsyncConnection[Any], *, job_id: int, worker: str, now: datetime, retry_at: datetime, error: str
+    conn: AsyncConnection[Any],
+    *,
+    job_id: int,
+    worker: str,
+    attempt: int,
+    now: datetime,
+    retry_at: datetime,
+    error: str,
 ) -> JobStatus | None:
-    """Record a failed attempt: back to ``queued`` for ``retry_at``, or ``dead`` when out of attempts."""
-    params = {"id": job_id, "worker": worker, "now": now, "retry_at": retry_at, "error": error[:2000]}
+    """Record a failed attempt: back to ``queued`` for ``retry_at``, or ``dead`` when out of attempts.
+
+    None when the claim no longer holds the job."""
+    params = {
+        "id": job_id,
+        "worker": worker,
+        "attempts": attempt,
+        "now": now,
+        "retry_at": retry_at,
+        "error": error[:2000],
+    }
     cur = await conn.execute(FAIL, params)
     row = await cur.fetchone()
     return JobStatus(row[0]) if row else None
 
 
-async def release(conn: AsyncConnection[Any], *, job_id: int, worker: str, now: datetime) -> None:
+async def release(conn: AsyncConnection[Any], *, job_id: int, worker: str, attempt: int, now: datetime) -> None:
     """Give a job back unrun (shutdown cut it short): it does not count as an attempt."""
-    await conn.execute(RELEASE, {"id": job_id, "worker": worker, "now": now})
+    await conn.execute(RELEASE, {"id": job_id, "worker": worker, "attempts": attempt, "now": now})
 
 
 async def get(conn: AsyncConnection[Any], *, job_id: int) -> Job | None:

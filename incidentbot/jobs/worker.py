@@ -2,7 +2,7 @@
 
 On shutdown it stops claiming; jobs already running belong to the tracker, which lets them finish
 within the shutdown budget. A job cut short is given back unrun, and one lost to a crash comes back
-when its lease runs out, so nothing queued is ever lost.
+when its lease runs out (renewed while the job runs, so it is short), so nothing queued is ever lost.
 """
 
 from __future__ import annotations
@@ -10,19 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from incidentbot.domain.models import Job
 from incidentbot.logs import log_context
-from incidentbot.services.queue import JobQueue, retry_after_of
+from incidentbot.services.queue import JobHandler, JobQueue
 from incidentbot.tasks import TaskTracker, TrackerClosedError
 
 __all__ = ["JobHandler", "JobWorker"]
 
 logger = logging.getLogger(__name__)
-
-JobHandler = Callable[[Job], Awaitable[None]]
 
 
 class JobWorker:
@@ -84,13 +82,5 @@ class JobWorker:
             if handler is None:
                 await self._queue.fail(job, f"no handler for job kind {job.kind!r}")
                 return
-            try:
-                await handler(job)
-            except asyncio.CancelledError:
-                await asyncio.shield(self._queue.release(job))
-                raise
-            except Exception as exc:
-                await self._queue.fail(job, f"{type(exc).__name__}: {exc}", retry_after=retry_after_of(exc))
-                return
-            await self._queue.complete(job)
+            await self._queue.run(job, handler)
         self._queue.wakeup.set()  # a finished job may unblock the next one with its ordering key

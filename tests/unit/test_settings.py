@@ -22,6 +22,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.log_format == "json"
     assert settings.log_level == "INFO"
     assert settings.data_dir.name == "incidentbot"
+    assert settings.job_lease_seconds == Settings.job_lease_seconds == 30  # parsed and declared defaults agree
 
 
 def test_every_problem_is_reported_at_once_naming_the_variable() -> None:
