@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -335,6 +336,8 @@ class SocketConnections:
         req = SocketModeRequest.from_dict(message)
         if req is None:
             return
+        if self._stopping:
+            return  # intake has stopped: no ack, so Slack delivers it again to a live connection
         received = time.perf_counter()
         self._metrics.envelopes.labels(req.type).inc()
         if req.retry_attempt:
@@ -349,17 +352,23 @@ class SocketConnections:
                 response = await self._app.async_dispatch(
                     AsyncBoltRequest(mode="socket_mode", body=req.payload, headers=headers or None)
                 )
-            except Exception:
-                logger.exception("bolt failed to dispatch an envelope; leaving it unacked for Slack to redeliver")
-                return
+            except Exception as exc:
+                # bolt could not even parse it (a payload missing what Slack always sends): the same
+                # payload would fail the same way on every redelivery, so ack it once and say so.
+                logger.warning(
+                    "an envelope bolt could not read was acked and ignored (%s: %s)", type(exc).__name__, exc
+                )
+                response = BoltResponse(status=404, body="")
             if response.status == 404:
                 # Nothing here handles it (an event we subscribe to but do not use yet). Ack it, or
                 # Slack keeps redelivering it and may turn the subscription off.
                 logger.info("no listener for this envelope; acked and ignored")
                 response.body = ""
             elif response.status != 200:
-                logger.warning("envelope not acked (status %s); Slack will deliver it again", response.status)
-                return
+                # bolt failed on the payload itself (our listeners never raise): the same payload would
+                # fail again on every redelivery, so it is acked once rather than left to Slack's retries.
+                logger.warning("an envelope bolt could not handle (status %s) was acked and ignored", response.status)
+                response.body = ""
             payload: dict[str, Any] | None = None
             if response.body:
                 content_type = response.headers.get("content-type", [""])[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from incidentbot.demo.child import DaemonChild
-from incidentbot.demo.workspace import ALICE, Workspace, visible_text
+from incidentbot.demo.workspace import ALICE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient
 from incidentbot.slack.views.interaction import OUT_OF_DATE
 from tests.integration.conftest import declare, eventually, rows
@@ -88,3 +88,16 @@ async def test_forms_the_bot_cannot_read_are_cleared_at_once_and_answered_once(
     assert await _dm_answers(slack, ALICE) == 3
     assert rows(database_url, "SELECT kind FROM incident_events WHERE kind = 'update'") == []
     _assert_logged_once_each(bot, 3)
+
+
+async def test_a_payload_bolt_cannot_read_is_acked_once_not_redelivered(
+    bot: DaemonChild, ws: Workspace, slack: SandboxClient
+) -> None:
+    # Slack always sends the view as an object; bolt fails on anything else before any listener runs.
+    # Redelivering the same payload would fail the same way, so it is acked once, with one warning.
+    result = await slack.interact({"type": "view_submission", "view": "V0BROKEN"}, user=ALICE)
+    assert (result["acked"], result["attempts"]) == (True, 1)
+    await ws.run("help", user=ALICE, channel=GENERAL)
+    await ws.reply_to(ALICE, "help")
+    lines = bot.log_lines()
+    assert [line.get("level") for line in lines if "bolt could not" in str(line.get("message"))] == ["WARNING"]
