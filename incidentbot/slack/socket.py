@@ -355,10 +355,8 @@ class SocketConnections:
             except Exception as exc:
                 # bolt could not even parse it (a payload missing what Slack always sends): the same
                 # payload would fail the same way on every redelivery, so ack it once and say so.
-                logger.warning(
-                    "an envelope bolt could not read was acked and ignored (%s: %s)", type(exc).__name__, exc
-                )
-                response = BoltResponse(status=404, body="")
+                logger.warning("an envelope bolt could not read was acked and ignored (%s)", type(exc).__name__)
+                response = BoltResponse(status=200, body="")
             if response.status == 404:
                 # Nothing here handles it (an event we subscribe to but do not use yet). Ack it, or
                 # Slack keeps redelivering it and may turn the subscription off.
