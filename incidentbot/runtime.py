@@ -133,7 +133,7 @@ async def _start(
     pool = await _open_pool(url, settings, stack)
     await _migrate(url)
     metrics.watch_pool(pool.get_stats)
-    readiness.add("database", lambda: check_database(pool))
+    readiness.add("database", lambda: check_database(url))
 
     session = aiohttp.ClientSession()
     stack.push_async_callback(session.close)

@@ -135,11 +135,23 @@ async def test_database_outage_is_reported_and_recovers_without_restart(
         body = await eventually(lambda: _not_ready(daemon), timeout=5)
         assert body["failing"] == ["database"]
         assert daemon.alive()
+        # A command during the outage is answered, plainly, within a few seconds: never silence.
+        async with SandboxClient(sandbox.url) as slack:
+            await slack.slash("declare P2 During the outage", user="U0ALICE", channel="C0GENERAL")
+            answer = await eventually(lambda: _ephemeral_with(slack, "U0ALICE", "database is not answering"))
+            assert "Nothing was changed" in answer
 
         database = await asyncio.to_thread(start_embedded, short_tmp)
-        await daemon.wait_ready(timeout=20)
+        await daemon.wait_ready(timeout=5)  # its own connection: ready again as soon as PostgreSQL is
     finally:
         await asyncio.to_thread(database.stop)
+
+
+async def _ephemeral_with(slack: SandboxClient, user: str, text: str) -> str | None:
+    for message in await slack.ephemerals(user):
+        if text in ephemeral_text([message]):
+            return ephemeral_text([message])
+    return None
 
 
 async def _not_ready(daemon: DaemonChild) -> dict[str, Any] | None:

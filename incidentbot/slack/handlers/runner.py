@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from slack_sdk.web.async_client import AsyncWebClient
 
 from incidentbot.clock import Clock
@@ -44,6 +46,9 @@ DEFAULT_RATE_LIMIT = 20
 SAVED_BUT = (
     "Your change to {incident} was saved, but something went wrong on my side while telling Slack about it. "
     "I keep retrying in the background; if it does not show up, give your admin this reference: `{ref}`."
+)
+DATABASE_DOWN = (
+    "I could not record that: my database is not answering. Nothing was changed; please try again in a minute."
 )
 BUSY = "I am very busy right now and could not take that on. Nothing was changed; please try again in a minute."
 RATE_LIMITED = (
@@ -111,6 +116,10 @@ async def _run(kind: str, work: Work, reply: Reply, metrics: Metrics) -> None:
         logger.exception("%s failed after its change was saved (reference %s)", kind, ref)
         text = SAVED_BUT.format(incident=exc.reference, ref=ref)
         await _safe_reply(reply, {"response_type": "ephemeral", "text": text})
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        outcome = "database_down"
+        logger.warning("%s failed: the database is not answering (%s)", kind, type(exc).__name__)
+        await _safe_reply(reply, {"response_type": "ephemeral", "text": DATABASE_DOWN})
     except Exception:
         outcome = "error"
         ref = uuid.uuid4().hex[:8]
