@@ -143,6 +143,9 @@ async def test_database_outage_is_reported_and_recovers_without_restart(
 
         database = await asyncio.to_thread(start_embedded, short_tmp)
         await daemon.wait_ready(timeout=5)  # its own connection: ready again as soon as PostgreSQL is
+        async with SandboxClient(sandbox.url) as slack:  # and the work's pool serves commands again
+            await slack.slash("declare P2 After the outage", user="U0BOB", channel="C0GENERAL")
+            await eventually(lambda: _ephemeral_with(slack, "U0BOB", "Declared #1"), timeout=15)
     finally:
         await asyncio.to_thread(database.stop)
 
