@@ -191,6 +191,11 @@ class Metrics:
             registry=r,
         )
 
+        self.reminder_last_sweep = Gauge(
+            "incidentbot_reminder_last_sweep_timestamp_seconds",
+            "When the update-reminder sweep last ran to the end (Unix time).",
+            registry=r,
+        )
         self.archive_last_sweep = Gauge(
             "incidentbot_archive_last_sweep_timestamp_seconds",
             "When the archive sweep last ran to the end (Unix time).",

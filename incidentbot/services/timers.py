@@ -134,9 +134,11 @@ class IncidentTimers(UseCase):
             if not await incidents.try_sweep_lock(lock, name="reminder-sweep"):
                 return 0
             try:
-                return await self._remind_due(minutes)
+                sent = await self._remind_due(minutes)
             finally:
                 await incidents.sweep_unlock(lock, name="reminder-sweep")
+        self._metrics.reminder_last_sweep.set(self._clock.now().timestamp())
+        return sent
 
     async def _remind_due(self, minutes: Mapping[Severity, int]) -> int:
         now = self._clock.now()

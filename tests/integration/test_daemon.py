@@ -7,6 +7,8 @@ import re
 import signal
 from typing import Any
 
+import pytest
+
 from incidentbot.demo.child import DaemonChild
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from tests.integration.conftest import DaemonFactory, eventually
@@ -121,6 +123,7 @@ async def test_rate_limited_calls_are_retried_after_retry_after(daemon: DaemonCh
     assert metric(metrics, "incidentbot_slack_rate_limit_retries_total", method="apps.connections.open") == 1
 
 
+@pytest.mark.resilience
 async def test_database_outage_is_reported_and_recovers_without_restart(
     start_daemon: DaemonFactory, sandbox: SandboxServer, short_tmp: Any
 ) -> None:
@@ -162,6 +165,7 @@ async def _not_ready(daemon: DaemonChild) -> dict[str, Any] | None:
     return body if status == 503 else None
 
 
+@pytest.mark.resilience
 async def test_sigterm_lets_a_slow_handler_finish_then_exits_zero(
     start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
 ) -> None:
@@ -190,6 +194,7 @@ async def _draining(daemon: DaemonChild) -> tuple[int, Any] | None:
     return (status, body) if status == 503 else None
 
 
+@pytest.mark.resilience
 async def test_second_signal_cancels_in_flight_work_at_once(
     start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
 ) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from incidentbot.demo.child import DaemonChild
 from incidentbot.demo.workspace import ALICE, BOB, GENERAL, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from tests.integration.conftest import DaemonFactory, eventually
+
+pytestmark = pytest.mark.resilience
 
 
 async def test_a_flood_from_one_person_is_limited_and_everyone_is_still_answered_once(

@@ -27,6 +27,8 @@ from incidentbot.tasks import TaskTracker
 from tests.integration.conftest import ROUTING, DaemonFactory, eventually, rows
 from tests.integration.test_job_queue import FakeClock, enqueue, make_queue
 
+pytestmark = pytest.mark.resilience
+
 FAST_HEARTBEAT = timedelta(milliseconds=20)
 
 

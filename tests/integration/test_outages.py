@@ -6,9 +6,13 @@ import asyncio
 import signal
 from typing import Any
 
+import pytest
+
 from incidentbot.demo.workspace import ALICE, GENERAL, INCIDENTS, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from tests.integration.conftest import ROUTING, DaemonFactory, rows
+
+pytestmark = pytest.mark.resilience
 
 QUICK_LEASE = {"JOB_LEASE_SECONDS": "3"}
 

@@ -7,10 +7,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from incidentbot.demo.child import DaemonChild
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from tests.integration.conftest import DaemonFactory, eventually
 from tests.integration.test_daemon import metric
+
+pytestmark = pytest.mark.resilience
 
 BURST = 100
 

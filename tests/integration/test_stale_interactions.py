@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from incidentbot.demo.child import DaemonChild
 from incidentbot.demo.workspace import ALICE, GENERAL, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient
 from incidentbot.slack.views.interaction import OUT_OF_DATE
 from tests.integration.conftest import declare, eventually, rows
+
+pytestmark = pytest.mark.resilience
 
 STALE_LOG = "is out of date or not ours"
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import psutil
 import psycopg
 
 from incidentbot.sandbox import SandboxServer
-from tests.integration.conftest import DaemonFactory
+from tests.integration.conftest import DaemonFactory, eventually
 
 CONFIG_ERROR = 2
 SCHEMA_TOO_NEW = 3
@@ -91,8 +90,11 @@ async def test_embedded_database_starts_and_stops_with_the_daemon(
     assert (pgdata / "PG_VERSION").exists()
     assert _postgres_running_in(pgdata)
     assert await daemon.stop() == 0
-    await asyncio.sleep(0.2)
-    assert not _postgres_running_in(pgdata)
+
+    async def stopped() -> bool:
+        return not _postgres_running_in(pgdata)
+
+    await eventually(stopped, timeout=5)
 
 
 def _postgres_running_in(pgdata: Path) -> bool:

@@ -262,6 +262,7 @@ async def test_only_the_commander_comms_publishers_and_admins_may_publish_and_re
     assert f"<@{CAROL}>" in visible_text(line)
 
 
+@pytest.mark.resilience
 async def test_a_refused_publication_is_explained_once_and_not_retried(
     published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl, database_url: str
 ) -> None:
@@ -285,6 +286,7 @@ async def test_a_refused_publication_is_explained_once_and_not_retried(
     assert len(replies) == 1  # said once
 
 
+@pytest.mark.resilience
 async def test_a_rate_limited_publication_waits_as_asked_then_goes_out_once(
     published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl
 ) -> None:
@@ -300,6 +302,7 @@ async def test_a_rate_limited_publication_waits_as_asked_then_goes_out_once(
     assert len(await public_page.incidents()) == 1
 
 
+@pytest.mark.resilience
 async def test_an_outage_delays_a_publication_which_then_goes_out_once(
     published_bot: DaemonChild, ws: Workspace, slack: SandboxClient, public_page: StatuspageControl, database_url: str
 ) -> None:
@@ -315,6 +318,7 @@ async def test_an_outage_delays_a_publication_which_then_goes_out_once(
     assert rows(database_url, "SELECT outcome FROM statuspage_publications") == [("published",)]
 
 
+@pytest.mark.resilience
 async def test_a_redelivered_publish_and_a_daemon_killed_mid_call_publish_once(
     published_bot: DaemonChild,
     start_daemon: DaemonFactory,
@@ -424,6 +428,7 @@ async def test_choosing_a_public_status_brings_its_wording(
     assert _input(updated, "public_message:")["element"]["initial_value"].startswith("A fix has been applied")
 
 
+@pytest.mark.resilience
 async def test_a_statuspage_outage_degrades_readiness_but_the_bot_stays_ready(
     start_daemon: DaemonFactory, sandbox: SandboxServer, database_url: str
 ) -> None:

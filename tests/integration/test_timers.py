@@ -6,14 +6,14 @@ re-derive their work from stored state each run, which is also what makes them r
 
 from __future__ import annotations
 
-import asyncio
+import time
 
 import pytest
 
 from incidentbot.demo.child import DaemonChild
 from incidentbot.demo.workspace import ALICE, Workspace, visible_text
 from incidentbot.sandbox import SandboxClient, SandboxServer
-from tests.integration.conftest import ROUTING, DaemonFactory, age, declare, rows
+from tests.integration.conftest import ROUTING, DaemonFactory, age, declare, eventually, rows
 
 FAST_TIMERS = {
     "ARCHIVE_SWEEP_MINUTES": "0.02",  # every 1.2 s
@@ -132,7 +132,7 @@ async def test_quiet_commanders_are_reminded_once_per_interval_and_can_snooze(
     await slack.click(user=ALICE, channel=cid, message_ts=reminder["ts"], action_id="reminder_snooze")
     await ws.reply_to(ALICE, "No update reminders")
     age(database_url, "UPDATE incidents SET last_update_at = now() - interval '5 minutes', reminded_at = NULL")
-    await asyncio.sleep(1.5)  # three reminder sweeps
+    await _sweeps_since(timed_bot, time.time(), 2)  # two whole sweeps saw it snoozed
     metrics = await timed_bot.metrics()
     assert 'incidentbot_reminders_sent_total{severity="P3"} 1.0' in metrics
     assert len([m for m in await ws.messages(cid) if "has had no update" in visible_text(m)]) == 1  # snoozed
@@ -141,5 +141,21 @@ async def test_quiet_commanders_are_reminded_once_per_interval_and_can_snooze(
     await ws.run("resolve fixed", user=ALICE, channel=cid)
     await ws.wait(lambda: _resolved(database_url, 1), what="resolved")
     age(database_url, "UPDATE incidents SET last_update_at = now() - interval '2 hours', snoozed_until = NULL")
-    await asyncio.sleep(1.5)  # three reminder sweeps
+    await _sweeps_since(timed_bot, time.time(), 2)  # two whole sweeps saw it resolved
     assert len([m for m in await ws.messages(cid) if "has had no update" in visible_text(m)]) == 1
+
+
+async def _sweeps_since(bot: DaemonChild, since: float, count: int) -> None:
+    """Wait until ``count`` reminder sweeps have run to the end after ``since``: what proves a negative."""
+    last = since
+    for _ in range(count):
+        floor = last
+
+        async def swept(floor: float = floor) -> float | None:
+            for line in (await bot.metrics()).splitlines():
+                if line.startswith("incidentbot_reminder_last_sweep_timestamp_seconds "):
+                    value = float(line.split()[1])
+                    return value if value > floor else None
+            return None
+
+        last = await eventually(swept)
