@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from incidentbot.domain.errors import AfterCommitError, InvalidInputError
-from incidentbot.domain.models import Incident, Severity, Status
 from incidentbot.metrics import Metrics
 from incidentbot.services.committed import after_commit
 from incidentbot.slack.handlers.runner import _run
+from tests.unit.test_views_support import make_incident
 
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-INCIDENT = Incident(
-    id=42,
-    title="t",
-    severity=Severity.P2,
-    status=Status.INVESTIGATING,
-    service=None,
-    description="",
-    commander_id="U0ALICE",
-    comms_id=None,
-    scribe_id=None,
-    declared_by="U0ALICE",
-    channel_id="C1",
-    channel_name="inc-1",
-    summary_ts=None,
-    template=None,
-    declared_at=NOW,
-    updated_at=NOW,
-    resolved_at=None,
-    resolution=None,
-    last_update_at=NOW,
-)
+INCIDENT = make_incident(id=42)
 
 
 async def _answer(work: Any) -> tuple[str, str]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 
-from incidentbot.domain.models import Incident, Severity, Status
+from incidentbot.domain.models import Severity
 from incidentbot.domain.publication import (
     ComponentStatus,
     MappedComponent,
@@ -25,28 +24,10 @@ from incidentbot.slack.views.statuspage import (
     publish_modal,
 )
 from incidentbot.slack.views.summary import summary_message
+from tests.unit.test_views_support import NOW, make_incident
 
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-INCIDENT = Incident(
-    id=7,
-    title="db-7 primary OOM after deploy 4711",
-    severity=Severity.P1,
-    status=Status.INVESTIGATING,
-    service="checkout",
-    description="internal notes",
-    commander_id="U0ALICE",
-    comms_id=None,
-    scribe_id=None,
-    declared_by="U0ALICE",
-    channel_id="C1",
-    channel_name="inc-1",
-    summary_ts="1.1",
-    template=None,
-    declared_at=NOW,
-    updated_at=NOW,
-    resolved_at=None,
-    resolution=None,
-    last_update_at=NOW,
+INCIDENT = make_incident(
+    id=7, title="db-7 primary OOM after deploy 4711", severity=Severity.P1, description="internal notes"
 )
 COMPONENTS = [
     MappedComponent(service="checkout", component_id="cmp1", name="Checkout API"),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
-
 import pytest
 
 from incidentbot.domain.errors import InvalidInputError, PermissionDeniedError
@@ -20,33 +17,13 @@ from incidentbot.domain.publication import (
     publish_prompt_due,
     validate_draft,
 )
-
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+from tests.unit.test_views_support import NOW, make_incident
 
 
 def incident(**changes: object) -> Incident:
-    base = Incident(
-        id=7,
-        title="db-7 primary OOM",
-        severity=Severity.P2,
-        status=Status.INVESTIGATING,
-        service="checkout",
-        description="",
-        commander_id="U0ALICE",
-        comms_id="U0CAROL",
-        scribe_id="U0SCRIBE",
-        declared_by="U0BOB",
-        channel_id="C1",
-        channel_name="inc-1",
-        summary_ts=None,
-        template=None,
-        declared_at=NOW,
-        updated_at=NOW,
-        resolved_at=None,
-        resolution=None,
-        last_update_at=NOW,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """An incident with a commander (alice) and a comms lead (carol); the declarer (bob) is neither."""
+    defaults: dict[str, object] = {"comms_id": "U0CAROL", "scribe_id": "U0SCRIBE"}
+    return make_incident(**{**defaults, **changes})
 
 
 @pytest.mark.parametrize("actor", ["U0ALICE", "U0CAROL", "U0ADMIN", "U0PUB"])
