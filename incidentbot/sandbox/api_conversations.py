@@ -201,6 +201,42 @@ def bookmarks_add(call: ApiCall) -> Json:
     return {"bookmark": bookmark}
 
 
+_LIST_TYPES = {"public_channel", "private_channel"}
+
+
+def list_conversations(call: ApiCall) -> Json:
+    """conversations.list: public channels, and private ones the bot is in (``types``), paged by cursor.
+
+    Slack: ``types`` defaults to public_channel; ``limit`` at most 1000; private channels need
+    groups:read and show only where the app is a member."""
+    types = set((call.params.text("types") or "public_channel").split(","))
+    unknown = types - _LIST_TYPES
+    if unknown:
+        raise SlackError("invalid_types", messages=[f"unsupported types: {', '.join(sorted(unknown))}"])
+    call.require_scope("channels:read" if "public_channel" in types else "groups:read")
+    if "private_channel" in types:
+        call.require_scope("groups:read")
+    skip_archived = call.params.flag("exclude_archived")
+    found = [
+        call.channel_json(c)
+        for c in call.ws.channels.values()
+        if not c.is_im
+        and not c.is_mpim
+        and ("private_channel" if c.is_private else "public_channel") in types
+        and (not c.is_private or c.is_member(call.bot))
+        and not (skip_archived and c.is_archived)
+    ]
+    limit = call.params.number("limit", 100, low=1, high=1000)
+    cursor = call.params.text("cursor") or ""
+    try:
+        offset = int(cursor) if cursor else 0
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    page = found[offset : offset + limit]
+    more = offset + limit < len(found)
+    return {"channels": page, "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
+
+
 def bookmarks_list(call: ApiCall) -> Json:
     return {"bookmarks": list(call.channel("channel_id").bookmarks)}
 
@@ -216,6 +252,7 @@ METHODS: dict[str, Method] = {
     "conversations.unarchive": Method(unarchive, None, tier=2),
     "conversations.open": Method(open_conversation, "im:write", tier=3),
     "conversations.members": Method(members, None, tier=4),
+    "conversations.list": Method(list_conversations, None, tier=2),
     "bookmarks.add": Method(bookmarks_add, "bookmarks:write", tier=2),
     "bookmarks.list": Method(bookmarks_list, "bookmarks:read", tier=3),
 }

@@ -205,11 +205,22 @@ class IncidentDeclarer(UseCase):
         day = incident.declared_at.astimezone(UTC).date()
         for attempt in range(NAME_ATTEMPTS):
             name = channel_name(day=day, number=incident.id, title=incident.title, attempt=attempt)
+            if incident.channel_name != name:
+                # Recorded before the create: a run after a crash knows which name it may have taken.
+                async with self._pool.connection() as conn:
+                    incident = await incidents.update(
+                        conn, incident_id=incident.id, now=self._clock.now(), channel_name=name
+                    )
             try:
                 return await self._chat.create_channel(name, private=incident.private), name
             except ChatError as exc:
                 if exc.code != "name_taken":
                     raise
+            # Taken: by us, before a crash kept us from recording it (adopt it), or by someone else.
+            own = await self._chat.find_own_channel(name)
+            if own is not None:
+                logger.info("adopting %s (%s): created on an earlier run that did not record it", name, own)
+                return own, name
         raise ChatError("name_taken", "conversations.create")
 
     async def _open_channel(self, job: Job) -> list[str]:

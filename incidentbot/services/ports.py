@@ -46,6 +46,10 @@ class ChatPort(Protocol):
         """Whether the person is in the channel now (the platform's truth, for private incidents)."""
         ...
 
+    async def find_own_channel(self, name: str) -> str | None:
+        """The id of a channel of this name that the bot itself created (one a crash kept us from recording)."""
+        ...
+
     async def archive_channel(self, channel_id: str) -> None: ...
 
     async def invite(self, channel_id: str, user_ids: Sequence[str]) -> list[str]:

@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 SLACKBOT_USER_ID = "USLACKBOT"
 USER_CACHE_SIZE = 2000
 USER_CACHE_SECONDS = 600.0  # people change timezones and leave; a profile is re-read after this
-MEMBERS_PAGE = 200  # incident channels are small: one page, almost always
+MEMBERS_PAGE = 200
+LIST_PAGE = 1000  # conversations.list allows 1,000 a page  # incident channels are small: one page, almost always
 
 
 def _code(exc: SlackApiError) -> str:
@@ -57,6 +58,7 @@ class SlackGateway:
         self._client = client
         self._now = clock_now
         self._statuspage = statuspage  # the summary offers a Status page button when it is configured
+        self._me: str | None = None
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     async def _call(self, method: str, call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
@@ -103,6 +105,32 @@ class SlackGateway:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if cursor is None:
                 return False
+
+    async def find_own_channel(self, name: str) -> str | None:
+        """conversations.list, page by page, for a channel of ``name`` whose creator is this bot.
+
+        Only after ``name_taken`` on a name we chose: never at start, never to browse (Slack's rule)."""
+        me = await self._bot_user_id()
+        cursor: str | None = None
+        while True:
+            response = await self._call(
+                "conversations.list",
+                self._client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=LIST_PAGE, cursor=cursor
+                ),
+            )
+            for channel in response.get("channels") or []:
+                if channel.get("name") == name and channel.get("creator") == me:
+                    return str(channel["id"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if cursor is None:
+                return None
+
+    async def _bot_user_id(self) -> str:
+        if self._me is None:
+            response = await self._call("auth.test", self._client.auth_test())
+            self._me = str(response["user_id"])
+        return self._me
 
     async def archive_channel(self, channel_id: str) -> None:
         """Archive; joining first if someone removed the bot. Already archived counts as done."""

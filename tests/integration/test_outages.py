@@ -114,3 +114,27 @@ async def test_jobs_queued_when_the_daemon_is_killed_run_after_restart_once_each
     announced = [m for m in await ws.messages(INCIDENTS) if "Queued" in visible_text(m)]
     assert len(announced) == 50  # none twice
     assert rows(database_url, "SELECT count(DISTINCT channel_id) FROM incidents") == [(50,)]
+
+
+async def test_a_channel_created_by_a_run_that_never_recorded_it_is_adopted_not_doubled(
+    start_daemon: DaemonFactory, sandbox: SandboxServer, slack: SandboxClient, database_url: str
+) -> None:
+    daemon = await start_daemon(sandbox=sandbox, database_url=database_url, extra=ROUTING)
+    await daemon.wait_ready()
+    ws = Workspace(slack)
+    await slack.fault("conversations.create", status=500, times=4)  # the request's attempt fails; the queue retries
+    await ws.run("declare P2 Adopted after a crash", user=ALICE, channel=GENERAL)
+    await ws.reply_to(ALICE, "#1")
+    # The name is recorded before the create. A run killed right after Slack created the channel, before
+    # recording its id, leaves exactly this behind: the bot's channel of that name.
+    ((planned,),) = rows(database_url, "SELECT channel_name FROM incidents")
+    orphan = await slack.add_channel(planned)  # created by the bot (no other member)
+
+    async def recorded() -> bool:
+        return rows(database_url, "SELECT channel_id FROM incidents") == [(orphan["id"],)]
+
+    await ws.wait(recorded, timeout=20, what="the bot's own channel adopted")
+    await ws.message_with(INCIDENTS, "Adopted after a crash", timeout=20)
+    names = [c["name"] for c in await slack.channels() if c["name"].startswith("inc-")]
+    assert names == [planned]  # no "-2"
+    assert ALICE in (await ws.channel(orphan["id"]))["members"]

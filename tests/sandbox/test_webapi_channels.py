@@ -134,3 +134,31 @@ async def test_bookmarks(web: AsyncWebClient, control: SandboxClient) -> None:
     assert (await control.channel("C0INCIDENTS"))["bookmarks"][0]["link"] == "https://r.example"
     refused = web.bookmarks_add(channel_id="C0GENERAL", title="x", type="link", link="https://x.example")
     assert await _error(refused) == "not_in_channel"
+
+
+async def test_conversations_list_pages_public_and_the_bots_private_channels(
+    web: AsyncWebClient, control: SandboxClient
+) -> None:
+    await web.conversations_create(name="inc-mine-private", is_private=True)
+    await control.add_channel("inc-theirs-private", members=["U0ALICE"], bot_member=False, is_private=True)
+    await web.conversations_create(name="inc-public")
+    names: list[str] = []
+    creators: dict[str, str] = {}
+    cursor = None
+    pages = 0
+    while True:
+        page = await web.conversations_list(types="public_channel,private_channel", limit=2, cursor=cursor)
+        pages += 1
+        for channel in page["channels"]:
+            names.append(channel["name"])
+            creators[channel["name"]] = channel["creator"]
+        cursor = page["response_metadata"]["next_cursor"] or None
+        if cursor is None:
+            break
+    assert pages > 1 and len(names) == len(set(names))
+    assert "inc-mine-private" in names and "inc-public" in names
+    assert "inc-theirs-private" not in names  # a private channel shows only to its members
+    assert creators["inc-public"] == (await web.auth_test())["user_id"]
+    public_only = [c["name"] for c in (await web.conversations_list(limit=1000))["channels"]]
+    assert "inc-mine-private" not in public_only and "inc-public" in public_only
+    assert await _error(web.conversations_list(types="im")) == "invalid_types"
