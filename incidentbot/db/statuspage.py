@@ -27,7 +27,6 @@ __all__ = [
     "list_components",
     "map_component",
     "mapped_components",
-    "public_incident",
     "public_state",
     "save_public_state",
     "unmap",
@@ -42,7 +41,6 @@ SELECT_MAPPED = "SELECT service, component_id, component_name FROM statuspage_co
 DELETE_COMPONENT = "DELETE FROM statuspage_components WHERE service = %(service)s RETURNING service"
 SELECT_COMPONENTS = "SELECT service, component_id FROM statuspage_components ORDER BY service"
 SELECT_COMPONENT = "SELECT component_id FROM statuspage_components WHERE service = %(service)s"
-SELECT_PUBLIC = "SELECT public_id, shortlink FROM statuspage_incidents WHERE incident_id = %(incident_id)s"
 
 
 async def map_component(
@@ -73,13 +71,6 @@ async def component_for(conn: AsyncConnection[Any], *, service: str | None) -> s
     cur = await conn.execute(SELECT_COMPONENT, {"service": service})
     row = await cur.fetchone()
     return str(row[0]) if row else None
-
-
-async def public_incident(conn: AsyncConnection[Any], *, incident_id: int) -> tuple[str, str | None] | None:
-    """(public id, shortlink) of the Statuspage incident mirroring this one, if there is one."""
-    cur = await conn.execute(SELECT_PUBLIC, {"incident_id": incident_id})
-    row = await cur.fetchone()
-    return (str(row[0]), row[1]) if row else None
 
 
 SELECT_STATE = """

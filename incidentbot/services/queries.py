@@ -67,9 +67,9 @@ class IncidentQueries:
     async def public_status(self, incident: Incident) -> tuple[bool, str | None, str | None]:
         """(published on Statuspage, its public link, the component mapped to the incident's service)."""
         async with self._pool.connection() as conn:
-            public = await statuspage.public_incident(conn, incident_id=incident.id)
+            public = await statuspage.public_state(conn, incident_id=incident.id)
             component = await statuspage.component_for(conn, service=incident.service)
-        return public is not None, public[1] if public else None, component
+        return public is not None, public.link if public else None, component
 
     async def timeline(self, incident_id: int) -> list[TimelineEvent]:
         async with self._pool.connection() as conn:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
+from incidentbot.db.migrate import apply_migrations
+from incidentbot.db.pool import open_pool
 from incidentbot.demo.child import DaemonChild, daemon_env, free_port
 from incidentbot.demo.workspace import ALICE, CAROL, DAVE, ERIN, INCIDENTS, SRE, Workspace
 from incidentbot.sandbox import SandboxClient, SandboxServer
@@ -68,6 +72,33 @@ async def daemon(start_daemon: DaemonFactory, sandbox: SandboxServer, database_u
     process = await start_daemon(sandbox=sandbox, database_url=database_url)
     await process.wait_ready()
     return process
+
+
+class FakeClock:
+    """A clock that moves only when a test says so (the Clock protocol: aware UTC datetimes)."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def monotonic(self) -> float:
+        return self.current.timestamp()
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[AsyncConnectionPool[Any]]:
+    """A pool on a freshly migrated database, for tests of the queue and the sweeps below the daemon."""
+    await asyncio.to_thread(apply_migrations, database_url)
+    opened = await open_pool(database_url, max_size=8, timeout=10)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10, interval: float = 0.05) -> T:

@@ -6,7 +6,6 @@ import asyncio
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,6 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from incidentbot.db import jobs as db_jobs
-from incidentbot.db.migrate import apply_migrations
-from incidentbot.db.pool import open_pool
 from incidentbot.demo.workspace import ALICE, GENERAL, INCIDENTS, Workspace, visible_text
 from incidentbot.domain.models import Job
 from incidentbot.jobs.worker import JobWorker
@@ -24,22 +21,12 @@ from incidentbot.metrics import Metrics
 from incidentbot.sandbox import SandboxClient, SandboxServer
 from incidentbot.services.queue import DEFAULT_LEASE, JobQueue
 from incidentbot.tasks import TaskTracker
-from tests.integration.conftest import ROUTING, DaemonFactory, eventually, rows
-from tests.integration.test_job_queue import FakeClock, enqueue, make_queue
+from tests.integration.conftest import ROUTING, DaemonFactory, FakeClock, eventually, rows
+from tests.integration.test_job_queue import enqueue, make_queue
 
 pytestmark = pytest.mark.resilience
 
 FAST_HEARTBEAT = timedelta(milliseconds=20)
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[AsyncConnectionPool[Any]]:
-    await asyncio.to_thread(apply_migrations, database_url)
-    pool = await open_pool(database_url, max_size=8, timeout=10)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 def beating_queue(pool: AsyncConnectionPool[Any], clock: FakeClock, worker: str, metrics: Metrics) -> JobQueue:

@@ -4,46 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
 
-from incidentbot.db.migrate import apply_migrations
-from incidentbot.db.pool import open_pool
 from incidentbot.domain.models import Job, JobStatus
 from incidentbot.jobs.worker import JobWorker
 from incidentbot.metrics import Metrics
 from incidentbot.services.queue import JobQueue
 from incidentbot.tasks import TaskTracker
-from tests.integration.conftest import DaemonFactory, eventually, rows
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.current.timestamp()
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[AsyncConnectionPool[Any]]:
-    await asyncio.to_thread(apply_migrations, database_url)
-    pool = await open_pool(database_url, max_size=8, timeout=10)
-    try:
-        yield pool
-    finally:
-        await pool.close()
+from tests.integration.conftest import DaemonFactory, FakeClock, eventually, rows
 
 
 def make_queue(pool: AsyncConnectionPool[Any], clock: Any, worker: str, *, max_attempts: int = 3) -> JobQueue:

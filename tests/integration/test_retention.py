@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import pytest
 from psycopg_pool import AsyncConnectionPool
 
 from incidentbot.db import deliveries, incidents
-from incidentbot.db.migrate import apply_migrations
-from incidentbot.db.pool import open_pool
 from incidentbot.metrics import Metrics
 from incidentbot.services.queue import JobQueue
 from incidentbot.services.retention import RetentionSweep
-from tests.integration.conftest import rows
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.current.timestamp()
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[AsyncConnectionPool[Any]]:
-    await asyncio.to_thread(apply_migrations, database_url)
-    pool = await open_pool(database_url, max_size=4, timeout=10)
-    try:
-        yield pool
-    finally:
-        await pool.close()
+from tests.integration.conftest import FakeClock, rows
 
 
 async def _jobs_finishing(pool: AsyncConnectionPool[Any], clock: FakeClock, outcomes: list[str]) -> None:

@@ -177,6 +177,9 @@ async def test_the_commander_publishes_exactly_the_customer_text_through_the_for
     audit = rows(database_url, "SELECT actor_id, outcome, new_state FROM audit_log WHERE action = 'statuspage_publish'")
     assert [(a, o) for a, o, _ in audit] == [(ALICE, "ok")]
     assert audit[0][2]["message"] == customer_text and audit[0][2]["title"] == "Checkout payments failing"
+    await ws.run("info", user=ALICE, channel=cid)
+    info = visible_text(await ws.reply_to(ALICE, "Statuspage:"))
+    assert "public page" in info and (await _checkout_component(public_page))["id"] in info
 
     # The next form starts from what customers see now; an update changes the same public incident.
     await _publish(ws, slack, channel=cid, title="Checkout payments failing", message="A fix is being deployed.")
